@@ -1,0 +1,43 @@
+"""Lambda REQUEST authorizer: X-API-Key -> client, Bearer JWT -> user.
+
+Allow covers the whole API (`<api>/<stage>/*/*`) because API Gateway caches the answer per identity source.
+A Deny carries `errorCode`/`errorMessage` in its context; the ACCESS_DENIED gateway response renders them
+as the error envelope with status 401. Plain handler, no FastAPI: it stands in front of every uncached request.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.auth.identity import AuthFailure, resolve
+from shared.logs import logger
+
+
+def _whole_api(method_arn: str) -> str:
+    # arn:aws:execute-api:region:account:apiId/stage/METHOD/path -> arn:...:apiId/stage/*/*
+    prefix, _, path = method_arn.partition("/")
+    stage = path.split("/", 1)[0] if path else "*"
+    return f"{prefix}/{stage}/*/*"
+
+
+def _policy(effect: str, resource: str, principal: str, context: dict[str, Any],
+            usage_key: str = "") -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "principalId": principal or "anonymous",
+        "policyDocument": {"Version": "2012-10-17",
+                           "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]},
+        "context": context,
+    }
+    if usage_key:
+        answer["usageIdentifierKey"] = usage_key
+    return answer
+
+
+def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
+    resource = _whole_api(str(event.get("methodArn", "")))
+    try:
+        identity = resolve(headers.get("x-api-key"), headers.get("authorization"))
+    except AuthFailure as failure:
+        logger.info("denied", extra={"code": failure.code})
+        return _policy("Deny", resource, "denied", {"errorCode": failure.code, "errorMessage": failure.message})
+    return _policy("Allow", resource, identity.user_id or identity.key_id, identity.context(), identity.usage_key)

@@ -1,0 +1,104 @@
+"""Demo data for the local API: an open studio (the default client), a partner client that requires
+vouchers, the universal key, vouchers, coaches, categories and classes. Ids are deterministic on a fresh
+table, so the guide's `coachId: 5` and `classId: 42` name a coach and a class of the studio."""
+from __future__ import annotations
+
+from typing import Any
+
+from shared import clock
+from shared.domain import provisioning as p
+
+STUDIO_COACHES = [
+    ("Maya Chen", ["weight_loss", "endurance"], ["beginner", "intermediate"], 4.8),
+    ("Marcus Reid", ["strength", "muscle_gain"], ["intermediate", "advanced"], 4.7),
+    ("Sofia Alvarez", ["flexibility", "stress_relief"], ["beginner", "intermediate", "advanced"], 4.9),
+    ("Jonas Berg", ["endurance", "general_fitness"], ["beginner"], 4.4),
+    ("Priya Nair", ["weight_loss", "general_fitness"], ["beginner", "intermediate"], 4.6),
+    ("Leo Duarte", ["strength"], ["advanced"], 4.5),
+    ("Hana Sato", ["stress_relief", "flexibility"], ["beginner"], 4.3),
+    ("Tom Okafor", ["muscle_gain", "strength"], ["beginner", "intermediate"], 4.2),
+]
+PARTNER_COACHES = [
+    ("Ava Novak", ["weight_loss", "general_fitness"], ["beginner", "intermediate"], 4.6),
+    ("Ben Cole", ["strength", "endurance"], ["intermediate", "advanced"], 4.4),
+]
+CATEGORIES = ["HIIT", "Yoga", "Strength", "Pilates", "Cardio"]
+CLASS_NAMES = ["Hiit Blast", "Morning Flow", "Power Lift", "Core Burn", "Cardio Kick", "Stretch & Restore",
+               "Tabata Turbo", "Sunset Yoga", "Dumbbell Basics", "Pilates Reformer", "Spin Sprint",
+               "Mobility Reset", "Boxing Cardio", "Glute Lab", "Breathwork Calm"]
+INTENSITY = ["high", "low", "high", "medium", "high", "low", "high", "low", "medium", "medium", "high",
+             "low", "high", "medium", "low"]
+CATEGORY_OF = [0, 1, 2, 3, 4, 1, 0, 1, 2, 3, 4, 1, 4, 2, 1]
+
+
+def _coaches(client_id: str, specs: list[tuple[str, list[str], list[str], float]]) -> list[dict[str, Any]]:
+    return [p.create_coach(client_id, name, specialties=spec, levels=levels, rating=rating,
+                           bio=f"{name} coaches {', '.join(s.replace('_', ' ') for s in spec)}.")
+            for name, spec, levels, rating in specs]
+
+
+def _classes(client_id: str, coaches: list[dict[str, Any]], categories: list[dict[str, Any]],
+             count: int) -> list[dict[str, Any]]:
+    now = clock.now()
+    made = []
+    for i in range(count):
+        base = i % len(CLASS_NAMES)
+        round_no = i // len(CLASS_NAMES)
+        name = CLASS_NAMES[base] + (f" {round_no + 1}" if round_no else "")
+        is_live = i % 9 == 4
+        made.append(p.create_class(
+            client_id, name, trainer_id=coaches[i % len(coaches)]["id"],
+            category_id=categories[CATEGORY_OF[base] % len(categories)]["id"],
+            duration=[20, 30, 45, 15, 60][i % 5], intensity=INTENSITY[base],
+            description=f"{name}: a {INTENSITY[base]}-intensity class with {coaches[i % len(coaches)]['name']}.",
+            is_live=is_live, scheduled_at=clock.iso(now + 3600 * (6 + 20 * i)) if is_live else None,
+            is_premium=i % 4 == 3, featured_rank=(i // 5 + 1) if i % 5 == 0 and i < 30 else None,
+            published_at=clock.iso(now - 86400 * (1 + i if i < 6 else 10 + 3 * i)), views=(37 * i) % 500))
+    return made
+
+
+def seed() -> dict[str, Any]:
+    """Create the demo tenants and return what `.local/demo.json` holds."""
+    studio = p.create_client("Zen Flow Studio", client_id="zen-flow-studio", is_default=True,
+                             branding={"primaryColor": "#0F766E", "secondaryColor": "#CCFBF1",
+                                       "accentColor": "#F59E0B"},
+                             features={"workout_builder": True, "coach_connect": True})
+    partner_client = p.create_client("FitCo Wellness", client_id="fitco-wellness", requires_voucher=True,
+                                     branding={"primaryColor": "#7C3AED", "accentColor": "#22D3EE"})
+    partner = p.create_partner(partner_client["id"], "FitCo Benefits", partner_id="fitco-benefits")
+
+    studio_key, _ = p.issue_api_key(studio["id"], label="demo studio app")
+    partner_key, _ = p.issue_api_key(partner_client["id"], label="demo partner app")
+    universal_key, _ = p.issue_api_key(None, label="demo universal", universal=True)
+
+    studio_coaches = _coaches(studio["id"], STUDIO_COACHES)
+    partner_coaches = _coaches(partner_client["id"], PARTNER_COACHES)
+    studio_categories = [p.create_category(studio["id"], name, sort_order=i) for i, name in enumerate(CATEGORIES)]
+    partner_categories = [p.create_category(partner_client["id"], name, sort_order=i)
+                          for i, name in enumerate(CATEGORIES[:2])]
+    studio_classes = _classes(studio["id"], studio_coaches, studio_categories, 45)
+    partner_classes = _classes(partner_client["id"], partner_coaches, partner_categories, 10)
+
+    voucher_items = [p.create_voucher(partner_client["id"], partner_id=partner["id"], code="STUDIO-ABC123")]
+    voucher_items += [p.create_voucher(partner_client["id"], partner_id=partner["id"], prefix="STUDIO")
+                      for _ in range(4)]
+    voucher_items += [p.create_voucher(studio["id"], prefix="ZEN") for _ in range(2)]
+
+    def client_view(c: dict[str, Any], key: str) -> dict[str, Any]:
+        return {"id": c["id"], "name": c["name"], "apiKey": key, "requiresVoucher": c["requiresVoucher"]}
+
+    return {
+        "baseUrl": None,
+        "apiKeys": {"studio": studio_key, "partner": partner_key, "universal": universal_key},
+        "clients": {"studio": client_view(studio, studio_key), "partner": client_view(partner_client, partner_key)},
+        "partner": {"id": partner["id"], "name": partner["name"], "clientId": partner_client["id"]},
+        "vouchers": [{"code": v["code"], "clientId": v["clientId"], "partnerId": v["partnerId"],
+                      "expiresAt": v["expiresAt"]} for v in voucher_items],
+        "coaches": [{"id": c["id"], "name": c["name"], "clientId": c["clientId"], "specialties": c["specialties"],
+                     "levels": c["levels"]} for c in studio_coaches + partner_coaches],
+        "categories": [{"id": c["id"], "name": c["name"], "clientId": c["clientId"]}
+                       for c in studio_categories + partner_categories],
+        "classes": [{"id": c["id"], "name": c["name"], "clientId": c["clientId"], "isLive": c["isLive"],
+                     "featured": c["featuredRank"] is not None, "duration": c["duration"]}
+                    for c in studio_classes + partner_classes],
+    }

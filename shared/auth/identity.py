@@ -1,0 +1,89 @@
+"""Who is calling: resolve an API key and an optional bearer token into a flat identity.
+
+Used by the Lambda authorizer (and so by the local API, which calls the same authorizer). The result
+never depends on the path, because API Gateway caches it per identity source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared import clock
+from shared.auth import api_keys, tokens
+from shared.db import keys
+from shared.db.repository import get_repository
+from shared.settings import get_settings
+
+
+class AuthFailure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Identity:
+    client_id: str = ""
+    user_id: str = ""
+    role: str = ""
+    key_id: str = ""
+    universal: bool = False
+    token_exp: int = 0
+    usage_key: str = ""
+
+    def context(self) -> dict[str, Any]:
+        """The authorizer context: flat strings, as API Gateway passes them on."""
+        return {"clientId": self.client_id, "userId": self.user_id, "role": self.role, "keyId": self.key_id,
+                "universal": "true" if self.universal else "false", "tokenExp": str(self.token_exp)}
+
+
+_key_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+def lookup_key(raw_key: str) -> dict[str, Any] | None:
+    """The active key record for a raw key, kept in memory for a short while (one GetItem otherwise)."""
+    digest = api_keys.hash_key(raw_key)
+    now = clock.now()
+    cached = _key_cache.get(digest)
+    if cached and cached[0] > now:
+        return cached[1]
+    record = get_repository().get(keys.api_key(digest))
+    if record and record.get("status") != "active":
+        record = None
+    if len(_key_cache) > 1000:
+        _key_cache.clear()
+    _key_cache[digest] = (now + get_settings().api_key_cache_seconds, record)
+    return record
+
+
+def forget_cached_keys() -> None:
+    _key_cache.clear()
+
+
+def resolve(raw_key: str | None, authorization: str | None) -> Identity:
+    """Identity for the headers, or `AuthFailure`. No key at all gives the anonymous identity."""
+    if not raw_key:
+        return Identity()
+    raw_key = raw_key.strip()
+    if not api_keys.looks_like_key(raw_key):
+        raise AuthFailure("INVALID_API_KEY", "The API key is not valid")
+    record = lookup_key(raw_key)
+    if record is None:
+        raise AuthFailure("INVALID_API_KEY", "The API key is not valid")
+    universal = bool(record.get("universal"))
+    identity = Identity(client_id=record.get("clientId") or "", key_id=record["keyId"], universal=universal,
+                        usage_key=record.get("usageKey") or "")
+    if not authorization:
+        return identity
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthFailure("UNAUTHORIZED", "The Authorization header must be 'Bearer <accessToken>'")
+    try:
+        claims = tokens.verify(token.strip())
+    except tokens.TokenError as error:
+        raise AuthFailure(error.code, error.message) from None
+    if not universal and claims["cid"] != identity.client_id:
+        raise AuthFailure("UNAUTHORIZED", "This token belongs to another client than the API key")
+    return Identity(client_id=claims["cid"], user_id=claims["sub"], role=claims["role"], key_id=identity.key_id,
+                    universal=universal, token_exp=int(claims["exp"]), usage_key=identity.usage_key)

@@ -1,0 +1,37 @@
+"""The one clock. Tests move it; nothing else reads the system time."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+_offset_seconds = 0.0
+
+
+def now() -> float:
+    """Epoch seconds."""
+    return time.time() + _offset_seconds
+
+
+def utcnow() -> datetime:
+    return datetime.fromtimestamp(now(), tz=timezone.utc)
+
+
+def iso(epoch: float | None = None) -> str:
+    """ISO-8601 UTC with a Z, to the second: 2026-02-28T12:00:00Z."""
+    moment = datetime.fromtimestamp(now() if epoch is None else epoch, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def advance(seconds: float) -> None:
+    """Move the clock forward (tests only)."""
+    global _offset_seconds
+    _offset_seconds += seconds
+
+
+def reset() -> None:
+    global _offset_seconds
+    _offset_seconds = 0.0

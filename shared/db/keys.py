@@ -1,0 +1,97 @@
+"""The one key builder: every PK/SK of the table is spelled here and nowhere else.
+
+Tenant items live in partitions that start with `CLIENT#<clientId>`, so that an IAM `dynamodb:LeadingKeys`
+condition could fence a tenant. Global lookups (API key hashes, voucher codes, counters) have their own
+partitions; the email index (GSI1) finds a user's clients for the universal key.
+"""
+from __future__ import annotations
+
+Key = dict[str, str]
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"PK": pk, "SK": sk}
+
+
+# --- platform -------------------------------------------------------------------------------------------
+def platform_settings() -> Key:
+    return _key("PLATFORM", "SETTINGS")
+
+
+def counter(name: str) -> Key:
+    return _key("COUNTER", name)
+
+
+def api_key(key_hash: str) -> Key:
+    return _key(f"APIKEY#{key_hash}", "APIKEY")
+
+
+def api_key_ref(owner_pk: str, key_id: str) -> Key:
+    """The owner's record of a key (client partition, or PLATFORM for universal keys), for listing and revoking."""
+    return _key(owner_pk, f"APIKEYREF#{key_id}")
+
+
+def rate_bucket(scope: str) -> Key:
+    return _key(f"RATE#{scope}", "BUCKET")
+
+
+# --- clients and partners -------------------------------------------------------------------------------
+def client_pk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+def client(client_id: str) -> Key:
+    return _key(client_pk(client_id), "PROFILE")
+
+
+def partner(client_id: str, partner_id: str) -> Key:
+    return _key(client_pk(client_id), f"PARTNER#{partner_id}")
+
+
+def voucher(code: str) -> Key:
+    return _key(f"VOUCHER#{code.upper()}", "VOUCHER")
+
+
+def voucher_index(client_id: str) -> str:
+    """GSI1 partition listing a client's vouchers."""
+    return f"{client_pk(client_id)}#VOUCHERS"
+
+
+# --- catalog: coaches, categories, classes --------------------------------------------------------------
+def catalog_pk(client_id: str) -> str:
+    return f"{client_pk(client_id)}#CATALOG"
+
+
+def coach(client_id: str, coach_id: int) -> Key:
+    return _key(catalog_pk(client_id), f"COACH#{coach_id:08d}")
+
+
+def category(client_id: str, category_id: int) -> Key:
+    return _key(catalog_pk(client_id), f"CATEGORY#{category_id:08d}")
+
+
+def klass(client_id: str, class_id: int) -> Key:
+    return _key(catalog_pk(client_id), f"CLASS#{class_id:08d}")
+
+
+# --- users -----------------------------------------------------------------------------------------------
+def user_pk(client_id: str, user_id: str) -> str:
+    return f"{client_pk(client_id)}#USER#{user_id}"
+
+
+def user(client_id: str, user_id: str) -> Key:
+    return _key(user_pk(client_id, user_id), "PROFILE")
+
+
+def email_claim(client_id: str, email: str) -> Key:
+    return _key(f"{client_pk(client_id)}#EMAIL#{email}", "EMAIL")
+
+
+def email_index(email: str) -> str:
+    """GSI1 partition of every client's claim on one email (universal-key login)."""
+    return f"EMAIL#{email}"
+
+
+# --- onboarding ------------------------------------------------------------------------------------------
+def onboarding(client_id: str, session_id: str) -> Key:
+    return _key(f"{client_pk(client_id)}#ONBOARDING#{session_id}", "PROFILE")

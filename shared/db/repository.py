@@ -1,0 +1,302 @@
+"""The DynamoDB repository: one low-level client, typed items in and out, errors mapped once.
+
+Items are plain dicts of str/int/float/bool/list/dict/None. Failed conditions raise `ConditionFailed`
+(with the old item when DynamoDB returns it) or `TransactionFailed` (with one reason per action); throttling
+and service errors that outlast botocore's retries become 503 `SERVICE_UNAVAILABLE`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterator
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import service_unavailable
+from shared.settings import get_settings
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+              "InternalServerError", "ServiceUnavailable", "LimitExceededException"}
+
+
+class ConditionFailed(Exception):
+    def __init__(self, old_item: Item | None = None) -> None:
+        super().__init__("condition failed")
+        self.old_item = old_item
+
+
+class TransactionFailed(Exception):
+    """`reasons[i]` is DynamoDB's code for action i ("None" when that action was fine)."""
+
+    def __init__(self, reasons: list[str], old_items: list[Item | None]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+        self.old_items = old_items
+
+
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v) for v in value]
+    return value
+
+
+def _from_wire(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, set)):
+        return [_from_wire(v) for v in value]
+    return value
+
+
+def serialize(item: Item) -> dict[str, Any]:
+    return {k: _serializer.serialize(_to_wire(v)) for k, v in item.items()}
+
+
+def deserialize(raw: dict[str, Any]) -> Item:
+    return {k: _from_wire(_deserializer.deserialize(v)) for k, v in raw.items()}
+
+
+@dataclass
+class Usage:
+    """DynamoDB round trips and capacity, counted for benchmarks."""
+    calls: int = 0
+    items_read: int = 0
+    read_units: float = 0.0
+    write_units: float = 0.0
+    by_operation: dict[str, int] = field(default_factory=dict)
+
+
+class Repository:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.table = table_name
+        self.client = client
+        self.usage = Usage()
+
+    # --- plumbing ---------------------------------------------------------------------------------------
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        try:
+            response = getattr(self.client, operation)(**params)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in _RETRYABLE:
+                raise service_unavailable(2) from error
+            raise
+        except BotoCoreError as error:  # connection refused, timeouts
+            raise service_unavailable(2) from error
+        self._count(operation, response)
+        return response
+
+    def _count(self, operation: str, response: dict[str, Any]) -> None:
+        usage = self.usage
+        usage.calls += 1
+        usage.by_operation[operation] = usage.by_operation.get(operation, 0) + 1
+        if "Item" in response:
+            usage.items_read += 1
+        usage.items_read += len(response.get("Items", ()))
+        for table_items in response.get("Responses", {}).values() if isinstance(response.get("Responses"), dict) else ():
+            usage.items_read += len(table_items)
+        capacity = response.get("ConsumedCapacity")
+        for entry in capacity if isinstance(capacity, list) else ([capacity] if capacity else []):
+            usage.read_units += float(entry.get("ReadCapacityUnits", 0) or 0)
+            usage.write_units += float(entry.get("WriteCapacityUnits", 0) or 0)
+            if not entry.get("ReadCapacityUnits") and not entry.get("WriteCapacityUnits"):
+                units = float(entry.get("CapacityUnits", 0) or 0)
+                if operation in ("get_item", "query", "batch_get_item", "transact_get_items"):
+                    usage.read_units += units
+                else:
+                    usage.write_units += units
+
+    # --- reads ------------------------------------------------------------------------------------------
+    def get(self, key: dict[str, str], *, consistent: bool = False) -> Item | None:
+        response = self._call("get_item", TableName=self.table, Key=serialize(key), ConsistentRead=consistent)
+        return deserialize(response["Item"]) if "Item" in response else None
+
+    def get_many(self, keys: list[dict[str, str]]) -> list[Item]:
+        """BatchGetItem in chunks of 100, retrying unprocessed keys; order is not kept."""
+        found: list[Item] = []
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {self.table: {"Keys": [serialize(k) for k in keys[start:start + 100]]}}
+            while pending:
+                response = self._call("batch_get_item", RequestItems=pending)
+                found += [deserialize(raw) for raw in response["Responses"].get(self.table, [])]
+                pending = response.get("UnprocessedKeys") or {}
+        return found
+
+    def query(self, pk: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
+              index: str | None = None, forward: bool = True, limit: int | None = None,
+              consistent: bool = False, filter_expression: str | None = None,
+              values: dict[str, Any] | None = None, names: dict[str, str] | None = None) -> list[Item]:
+        """All items of one partition (optionally one SK prefix or range), following pages up to `limit`."""
+        return list(self.iterate(pk, sk_prefix=sk_prefix, sk_between=sk_between, index=index, forward=forward,
+                                 limit=limit, consistent=consistent, filter_expression=filter_expression,
+                                 values=values, names=names))
+
+    def iterate(self, pk: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
+                index: str | None = None, forward: bool = True, limit: int | None = None,
+                consistent: bool = False, filter_expression: str | None = None,
+                values: dict[str, Any] | None = None, names: dict[str, str] | None = None) -> Iterator[Item]:
+        pk_name, sk_name = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        all_names = {"#pk": pk_name, **(names or {})}
+        all_values: dict[str, Any] = {":pk": pk, **(values or {})}
+        condition = "#pk = :pk"
+        if sk_prefix is not None:
+            all_names["#sk"] = sk_name
+            all_values[":prefix"] = sk_prefix
+            condition += " AND begins_with(#sk, :prefix)"
+        elif sk_between is not None:
+            all_names["#sk"] = sk_name
+            all_values[":lo"], all_values[":hi"] = sk_between
+            condition += " AND #sk BETWEEN :lo AND :hi"
+        params: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": all_names, "ExpressionAttributeValues": serialize(all_values),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            params["IndexName"] = index
+        elif consistent:
+            params["ConsistentRead"] = True
+        if filter_expression:
+            params["FilterExpression"] = filter_expression
+        returned = 0
+        while True:
+            if limit is not None and not filter_expression:
+                params["Limit"] = limit - returned
+            response = self._call("query", **params)
+            for raw in response.get("Items", []):
+                yield deserialize(raw)
+                returned += 1
+                if limit is not None and returned >= limit:
+                    return
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- writes -----------------------------------------------------------------------------------------
+    def put(self, item: Item, *, condition: str | None = None, names: dict[str, str] | None = None,
+            values: dict[str, Any] | None = None) -> None:
+        params: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
+        self._conditional("put_item", params, condition, names, values)
+
+    def update(self, key: dict[str, str], expression: str, *, condition: str | None = None,
+               names: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+               return_values: str = "ALL_NEW") -> Item:
+        params: dict[str, Any] = {"TableName": self.table, "Key": serialize(key), "UpdateExpression": expression,
+                                  "ReturnValues": return_values}
+        response = self._conditional("update_item", params, condition, names, values)
+        return deserialize(response.get("Attributes", {}))
+
+    def delete(self, key: dict[str, str], *, condition: str | None = None, names: dict[str, str] | None = None,
+               values: dict[str, Any] | None = None) -> None:
+        params: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
+        self._conditional("delete_item", params, condition, names, values)
+
+    def _conditional(self, operation: str, params: dict[str, Any], condition: str | None,
+                     names: dict[str, str] | None, values: dict[str, Any] | None) -> dict[str, Any]:
+        if condition:
+            params["ConditionExpression"] = condition
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if names:
+            params["ExpressionAttributeNames"] = names
+        if values:
+            params["ExpressionAttributeValues"] = serialize(values)
+        try:
+            return self._call(operation, **params)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raw = error.response.get("Item")
+                raise ConditionFailed(deserialize(raw) if raw else None) from None
+            raise
+
+    def next_id(self, name: str) -> int:
+        """A globally unique, increasing integer id (coaches, categories, classes)."""
+        from shared.db import keys
+
+        item = self.update(keys.counter(name), "ADD #v :one", names={"#v": "value"}, values={":one": 1},
+                           return_values="UPDATED_NEW")
+        return int(item["value"])
+
+    def transact(self, actions: list["Action"]) -> None:
+        """All or nothing. Raises `TransactionFailed` with DynamoDB's reason per action."""
+        try:
+            self._call("transact_write_items", TransactItems=[a.wire(self.table) for a in actions])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [r.get("Code", "None") for r in reasons]
+            if any(c in ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict") for c in codes) \
+                    and "ConditionalCheckFailed" not in codes:
+                raise service_unavailable(1) from error
+            olds = [deserialize(r["Item"]) if r.get("Item") else None for r in reasons]
+            raise TransactionFailed(codes, olds) from None
+
+
+@dataclass
+class Action:
+    """One action of a TransactWriteItems call."""
+    kind: str  # Put | Update | Delete | ConditionCheck
+    key_or_item: Item
+    expression: str | None = None
+    condition: str | None = None
+    names: dict[str, str] | None = None
+    values: dict[str, Any] | None = None
+
+    @classmethod
+    def put(cls, item: Item, condition: str | None = None, **kw: Any) -> "Action":
+        return cls("Put", item, condition=condition, **kw)
+
+    @classmethod
+    def update(cls, key: dict[str, str], expression: str, condition: str | None = None, **kw: Any) -> "Action":
+        return cls("Update", key, expression=expression, condition=condition, **kw)
+
+    @classmethod
+    def delete(cls, key: dict[str, str], condition: str | None = None, **kw: Any) -> "Action":
+        return cls("Delete", key, condition=condition, **kw)
+
+    @classmethod
+    def check(cls, key: dict[str, str], condition: str, **kw: Any) -> "Action":
+        return cls("ConditionCheck", key, condition=condition, **kw)
+
+    def wire(self, table: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"TableName": table}
+        body["Item" if self.kind == "Put" else "Key"] = serialize(self.key_or_item)
+        if self.expression:
+            body["UpdateExpression"] = self.expression
+        if self.condition:
+            body["ConditionExpression"] = self.condition
+            body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if self.names:
+            body["ExpressionAttributeNames"] = self.names
+        if self.values:
+            body["ExpressionAttributeValues"] = serialize(self.values)
+        return {self.kind: body}
+
+
+def make_client(endpoint: str | None = None, region: str | None = None) -> Any:
+    settings = get_settings()
+    config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5,
+                    max_pool_connections=32)
+    return boto3.client("dynamodb", region_name=region or settings.region,
+                        endpoint_url=endpoint or settings.dynamodb_endpoint, config=config)
+
+
+@lru_cache(maxsize=1)
+def get_repository() -> Repository:
+    settings = get_settings()
+    return Repository(settings.table_name, make_client())

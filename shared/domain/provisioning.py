@@ -1,0 +1,159 @@
+"""Platform provisioning: clients, partners, API keys, vouchers and the catalog (coaches, categories,
+classes). Used by the admin CLI and the local API's demo seed; later by the /admin endpoints."""
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from shared import clock
+from shared.auth import api_keys
+from shared.db import keys
+from shared.db.repository import Action, ConditionFailed, get_repository
+from shared.domain import vouchers
+from shared.domain.clients import DEFAULT_BRANDING, DEFAULT_FEATURES, FEATURES
+from shared.errors import AppError
+
+INTENSITIES = ("low", "medium", "high")
+LEVELS = ("beginner", "intermediate", "advanced")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "client"
+
+
+def create_client(name: str, *, client_id: str | None = None, branding: dict[str, str] | None = None,
+                  features: dict[str, bool] | None = None, requires_voucher: bool = False,
+                  open_registration: bool | None = None, is_default: bool = False,
+                  quota: dict[str, int] | None = None, agent_names: list[str] | None = None) -> dict[str, Any]:
+    client_id = client_id or f"{_slug(name)}-{secrets.token_hex(3)}"
+    unknown = set(features or {}) - set(FEATURES)
+    if unknown:
+        raise AppError("VALIDATION_ERROR", f"Unknown features: {', '.join(sorted(unknown))}")
+    item = {
+        **keys.client(client_id), "id": client_id, "name": name, "status": "active",
+        "branding": {**DEFAULT_BRANDING, "appName": name, **(branding or {})},
+        "features": {**DEFAULT_FEATURES, **(features or {})},
+        "requiresVoucher": requires_voucher,
+        "openRegistration": (not requires_voucher) if open_registration is None else open_registration,
+        "quota": quota or {"ratePerSecond": 50, "burst": 100},
+        "agentNames": agent_names or ["fitness-coach"],
+        "createdAt": clock.iso(),
+    }
+    try:
+        get_repository().put(item, condition="attribute_not_exists(PK)")
+    except ConditionFailed:
+        raise AppError("CONFLICT", f"Client {client_id} already exists") from None
+    if is_default:
+        set_default_client(client_id)
+    return item
+
+
+def set_default_client(client_id: str) -> None:
+    get_repository().update(keys.platform_settings(), "SET defaultClientId = :c", values={":c": client_id})
+
+
+def create_partner(client_id: str, name: str, *, partner_id: str | None = None) -> dict[str, Any]:
+    partner_id = partner_id or f"p-{_slug(name)}-{secrets.token_hex(2)}"
+    item = {**keys.partner(client_id, partner_id), "id": partner_id, "clientId": client_id, "name": name,
+            "createdAt": clock.iso()}
+    get_repository().put(item, condition="attribute_not_exists(PK)")
+    return item
+
+
+def issue_api_key(client_id: str | None, *, label: str = "", universal: bool = False,
+                  usage_key: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A new key; the raw value is returned once and only its hash is stored."""
+    if not universal and not client_id:
+        raise AppError("VALIDATION_ERROR", "A client key needs a client")
+    raw = api_keys.new_key(universal=universal)
+    key_id = f"key_{secrets.token_hex(6)}"
+    owner = "PLATFORM" if universal else keys.client_pk(client_id or "")
+    record = {**keys.api_key(api_keys.hash_key(raw)), "keyId": key_id, "clientId": None if universal else client_id,
+              "universal": universal, "status": "active", "label": label, "last4": raw[-4:],
+              "usageKey": usage_key or (f"usage-{client_id}" if client_id else "usage-universal"),
+              "createdAt": clock.iso()}
+    reference = {**keys.api_key_ref(owner, key_id), "keyId": key_id, "keyHash": api_keys.hash_key(raw),
+                 "label": label, "last4": raw[-4:], "status": "active", "createdAt": record["createdAt"]}
+    get_repository().transact([Action.put(record, "attribute_not_exists(PK)"), Action.put(reference)])
+    return raw, record
+
+
+def revoke_api_key(client_id: str | None, key_id: str) -> None:
+    owner = keys.client_pk(client_id) if client_id else "PLATFORM"
+    repo = get_repository()
+    reference = repo.get(keys.api_key_ref(owner, key_id))
+    if reference is None:
+        raise AppError("NOT_FOUND", f"No key {key_id} for this owner")
+    revoked = {":r": "revoked", ":t": clock.iso()}
+    repo.transact([
+        Action.update(keys.api_key(reference["keyHash"]), "SET #s = :r, revokedAt = :t", names={"#s": "status"},
+                      values=revoked),
+        Action.update(keys.api_key_ref(owner, key_id), "SET #s = :r, revokedAt = :t", names={"#s": "status"},
+                      values=revoked),
+    ])
+
+
+def create_voucher(client_id: str, *, partner_id: str | None = None, prefix: str = "", code: str | None = None,
+                   expires_in_days: int | None = 90, max_redemptions: int = 1) -> dict[str, Any]:
+    code = vouchers.normalize(code) if code else vouchers.new_code(prefix)
+    if not vouchers.is_well_formed(code):
+        raise AppError("VALIDATION_ERROR", "Voucher codes are letters, digits and dashes")
+    created = clock.iso()
+    item = {**keys.voucher(code), "code": code, "clientId": client_id, "partnerId": partner_id,
+            "status": "active", "redemptions": 0, "maxRedemptions": max_redemptions,
+            "expiresAt": clock.iso(clock.now() + expires_in_days * 86400) if expires_in_days else None,
+            "createdAt": created, "GSI1PK": keys.voucher_index(client_id), "GSI1SK": f"{created}#{code}"}
+    try:
+        get_repository().put(item, condition="attribute_not_exists(PK)")
+    except ConditionFailed:
+        raise AppError("CONFLICT", f"Voucher {code} already exists") from None
+    return item
+
+
+def create_coach(client_id: str, name: str, *, specialties: list[str], levels: list[str], bio: str = "",
+                 image: str = "", rating: float = 4.5, capacity: int = 50, active: bool = True,
+                 coach_id: int | None = None) -> dict[str, Any]:
+    bad = set(levels) - set(LEVELS)
+    if bad:
+        raise AppError("VALIDATION_ERROR", f"Unknown levels: {', '.join(sorted(bad))}")
+    repo = get_repository()
+    coach_id = coach_id or repo.next_id("coach")
+    item = {**keys.coach(client_id, coach_id), "id": coach_id, "clientId": client_id, "name": name,
+            "specialties": specialties, "levels": levels, "bio": bio,
+            "image": image or f"https://cdn.studiostv.net/coaches/{coach_id}.jpg", "rating": rating,
+            "capacity": capacity, "memberCount": 0, "active": active, "createdAt": clock.iso()}
+    repo.put(item)
+    return item
+
+
+def create_category(client_id: str, name: str, *, image: str = "", sort_order: int = 0,
+                    active: bool = True) -> dict[str, Any]:
+    repo = get_repository()
+    category_id = repo.next_id("category")
+    item = {**keys.category(client_id, category_id), "id": category_id, "clientId": client_id, "name": name,
+            "image": image or f"https://cdn.studiostv.net/categories/{_slug(name)}.jpg",
+            "sortOrder": sort_order, "active": active, "createdAt": clock.iso()}
+    repo.put(item)
+    return item
+
+
+def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int, duration: int,
+                 intensity: str = "medium", description: str = "", is_live: bool = False,
+                 scheduled_at: str | None = None, is_premium: bool = False, featured_rank: int | None = None,
+                 published_at: str | None = None, views: int = 0, class_id: int | None = None) -> dict[str, Any]:
+    if intensity not in INTENSITIES:
+        raise AppError("VALIDATION_ERROR", f"intensity must be one of {', '.join(INTENSITIES)}")
+    if duration <= 0:
+        raise AppError("VALIDATION_ERROR", "duration (minutes) must be positive")
+    repo = get_repository()
+    class_id = class_id or repo.next_id("class")
+    item = {**keys.klass(client_id, class_id), "id": class_id, "clientId": client_id, "name": name,
+            "description": description, "trainerId": trainer_id, "categoryId": category_id,
+            "duration": duration, "intensity": intensity, "isLive": is_live, "scheduledAt": scheduled_at,
+            "isPremium": is_premium, "featuredRank": featured_rank, "views": views,
+            "thumbnailUrl": f"https://cdn.studiostv.net/classes/{class_id}.jpg",
+            "videoUrl": f"https://cdn.studiostv.net/classes/{class_id}/index.m3u8",
+            "publishedAt": published_at or clock.iso(), "status": "active", "createdAt": clock.iso()}
+    repo.put(item)
+    return item

@@ -1,0 +1,114 @@
+"""The one FastAPI app factory: every function's app gets the same envelopes, errors, limits and logging."""
+from __future__ import annotations
+
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared import ratelimit
+from shared.errors import AppError, error_body, success_body
+from shared.http.caller import Caller
+from shared.logs import logger
+from shared.settings import get_settings
+
+API = "/api/v1"
+MAX_BODY_BYTES = 256 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Retry-After,X-Request-Id",
+}
+
+
+class ApiModel(BaseModel):
+    """Request bodies: strict types (no "28" for 28), unknown fields refused."""
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def ok(data: Any) -> dict[str, Any]:
+    return success_body(data)
+
+
+def error_response(error: AppError) -> JSONResponse:
+    return JSONResponse(error_body(error.code, error.message, error.details), status_code=error.status,
+                        headers={**CORS_HEADERS, **error.headers})
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for err in exc.errors():
+        location = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        fields.append({"field": ".".join(location) or str((err.get("loc") or ["body"])[0]),
+                       "reason": str(err.get("msg", "invalid"))})
+    return fields
+
+
+async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        return error_response(AppError("INVALID_JSON", "The request body is not valid JSON"))
+    fields = _field_errors(exc)
+    names = ", ".join(sorted({f["field"] for f in fields}))
+    return error_response(AppError("VALIDATION_ERROR", f"Invalid request: {names}", fields))
+
+
+async def _on_app_error(_: Request, exc: AppError) -> JSONResponse:
+    return error_response(exc)
+
+
+async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return error_response(AppError("NOT_FOUND", "No such route"))
+    if exc.status_code == 405:
+        return error_response(AppError("METHOD_NOT_ALLOWED", "Method not allowed on this route"))
+    return error_response(AppError("BAD_REQUEST", str(exc.detail), status=exc.status_code))
+
+
+def _check_body(request: Request) -> None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise AppError("PAYLOAD_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if length not in (None, "0") and content_type and content_type != "application/json":
+        raise AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json")
+
+
+def create_app(group: str) -> FastAPI:
+    """A FastAPI app for one endpoint group (one Lambda function)."""
+    settings = get_settings()
+    app = FastAPI(title=f"sTvOS {group}", version=settings.version, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(AppError, _on_app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+
+    @app.middleware("http")
+    async def envelope_limits_and_logging(request: Request, call_next: Any) -> Response:
+        caller = Caller.from_event(request.scope.get("aws.event") or {})
+        logger.append_keys(requestId=caller.request_id, clientId=caller.client_id or None, group=group)
+        try:
+            _check_body(request)
+            limits = get_settings()
+            if limits.rate_limits_enabled:
+                scope = ratelimit.scope_for(caller.client_id, caller.user_id, caller.key_id, caller.source_ip)
+                ratelimit.take(scope, limits.rate_per_minute, limits.rate_burst)
+            response = await call_next(request)
+        except AppError as error:
+            response = error_response(error)
+        except Exception:  # noqa: BLE001 - the last line of defence: no stack trace leaves the function
+            logger.exception("unhandled error")
+            response = error_response(AppError("INTERNAL_ERROR", "Something went wrong on our side", status=500))
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if caller.request_id:
+            response.headers["X-Request-Id"] = caller.request_id
+        return response
+
+    return app
+
+

@@ -1,0 +1,50 @@
+"""Per-caller rate limits as token buckets kept in DynamoDB, so that every Lambda instance shares them.
+
+The bucket is stored as GCRA state: one number, the theoretical arrival time (`tat`) of the next request.
+A request passes when `tat - now <= (burst - 1) * interval`; then `tat` moves one interval on. That is
+exactly a token bucket of `burst` tokens refilled at `rate` per minute, in one conditional UpdateItem when
+the bucket is full and two when it is draining. Over the limit the old `tat` tells the whole seconds until
+a request would pass (`Retry-After`).
+"""
+from __future__ import annotations
+
+import math
+
+from shared import clock
+from shared.db import keys
+from shared.db.repository import ConditionFailed, get_repository
+from shared.errors import rate_limited
+
+
+def take(scope: str, per_minute: int, burst: int) -> None:
+    """Take one token from `scope`'s bucket or raise 429 `RATE_LIMITED` with Retry-After."""
+    repo = get_repository()
+    interval = 60.0 / per_minute
+    tolerance = interval * (burst - 1)
+    now = clock.now()
+    key = keys.rate_bucket(scope)
+    expires = int(now + tolerance + interval) + 60
+    names = {"#ttl": "ttl"}
+    try:
+        repo.update(key, "SET tat = :next, #ttl = :ttl", condition="attribute_not_exists(tat) OR tat <= :now",
+                    names=names, values={":next": now + interval, ":now": now, ":ttl": expires},
+                    return_values="NONE")
+        return
+    except ConditionFailed:
+        pass  # the bucket is not full: tat lies in the future
+    try:
+        repo.update(key, "SET tat = tat + :interval, #ttl = :ttl", condition="tat <= :limit",
+                    names=names, values={":interval": interval, ":limit": now + tolerance, ":ttl": expires},
+                    return_values="NONE")
+    except ConditionFailed as refused:
+        tat = float((refused.old_item or {}).get("tat", now + tolerance + interval))
+        raise rate_limited(math.ceil(tat - tolerance - now)) from None
+
+
+def scope_for(client_id: str, user_id: str, key_id: str, source_ip: str) -> str:
+    """Signed-in users have their own bucket; without a bearer, key and source address; without a key, the address."""
+    if user_id:
+        return f"user#{client_id}#{user_id}"
+    if key_id:
+        return f"key#{key_id}#{source_ip}"
+    return f"ip#{source_ip}"
