@@ -19,8 +19,9 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_REQUEST_BYTES:
+                while length > 0:  # drain, so that the client reads our answer instead of a broken pipe
+                    length -= len(self.rfile.read(min(length, 1 << 16)) or b"x" * length)
                 response = gateway.gateway_response("REQUEST_TOO_LARGE", message="Request Too Long")
-                self.close_connection = True
             else:
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items()}

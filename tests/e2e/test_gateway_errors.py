@@ -1,0 +1,52 @@
+"""Every error from every layer reaches the client in the envelope, over HTTP against the local API."""
+from __future__ import annotations
+
+import pytest
+
+
+def _envelope(reply, status: int, code: str) -> None:
+    assert reply.status == status, reply.raw
+    body = reply.json
+    assert body["success"] is False and body["code"] == code and isinstance(body["error"], str)
+    assert "message" not in body
+
+
+def test_given_a_key_only_route_without_a_key_then_401_from_the_gateway(api):
+    _envelope(api.post("/auth/register", {"email": "a@b.co", "password": "securepassword"}), 401, "UNAUTHORIZED")
+
+
+def test_given_a_user_route_with_a_key_but_no_bearer_then_401(api, demo):
+    _envelope(api.get("/users/me", api_key=demo["apiKeys"]["studio"]), 401, "UNAUTHORIZED")
+
+
+@pytest.mark.parametrize("key", ["nonsense", "stv_live_doesnotexistdoesnotexist", "\u2603"])
+def test_given_a_garbage_key_then_401_invalid_api_key(api, key):
+    reply = api.get("/app/config", headers={"X-API-Key": key.encode("utf-8").decode("latin-1")})
+    _envelope(reply, 401, "INVALID_API_KEY")
+
+
+def test_given_a_garbage_bearer_then_401_unauthorized(api, demo):
+    reply = api.get("/users/me", api_key=demo["apiKeys"]["studio"], headers={"Authorization": "Bearer x.y.z"})
+    _envelope(reply, 401, "UNAUTHORIZED")
+
+
+def test_given_another_clients_token_then_refused_and_nothing_is_read(api, demo):
+    from shared.auth import tokens
+
+    token, _ = tokens.issue("usr_someone", demo["clients"]["studio"]["id"], "user")
+    _envelope(api.get("/users/me", api_key=demo["apiKeys"]["partner"], token=token), 401, "UNAUTHORIZED")
+
+
+def test_given_optional_bearer_routes_then_a_bad_bearer_is_still_refused(api, demo):
+    reply = api.get("/app/config", api_key=demo["apiKeys"]["studio"], headers={"Authorization": "Bearer junk"})
+    _envelope(reply, 401, "UNAUTHORIZED")
+
+
+def test_given_the_wrong_method_then_the_envelope(api):
+    _envelope(api.delete("/health"), 404, "NOT_FOUND")
+
+
+def test_given_a_body_over_the_gateway_limit_then_413(api, demo):
+    reply = api.post("/auth/login", body=b"{" + b" " * (11 * 1024 * 1024) + b"}", api_key=demo["apiKeys"]["studio"],
+                     headers={"Content-Type": "application/json"})
+    _envelope(reply, 413, "PAYLOAD_TOO_LARGE")
