@@ -72,6 +72,7 @@ class LocalStack:
         self.server = make_server(Gateway(), self.host, self.port)
         self.port = self.server.server_address[1]
         self.demo["baseUrl"] = f"{self.base_url}/api/v1"
+        self.demo["dynamodb"] = {"endpoint": self.endpoint, "table": get_settings().table_name}
         if self.demo_file and self.demo:
             self.demo_file.parent.mkdir(parents=True, exist_ok=True)
             self.demo_file.write_text(json.dumps(self.demo, indent=2) + "\n", encoding="utf-8")

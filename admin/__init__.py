@@ -1,0 +1,1 @@
+"""The platform admin CLI (`python -m admin`, or `make admin ARGS="..."`)."""

@@ -1,0 +1,198 @@
+"""Platform admin CLI: clients, partners, API keys, vouchers, coaches, categories and classes.
+
+By default it talks to the DynamoDB of a running `make run` (read from .local/demo.json). Against AWS, pass
+`--table <TableName output>` (and `--region`); credentials come from the usual AWS environment.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / ".local" / "demo.json"
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _json_object(value: str) -> dict[str, Any]:
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return parsed
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="admin", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--endpoint", help="DynamoDB endpoint URL (default: the running local API's)")
+    top.add_argument("--table", help="table name (default: the running local API's)")
+    top.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    sub = top.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("create-client", help="create a client (tenant)")
+    c.add_argument("name")
+    c.add_argument("--id", dest="client_id")
+    c.add_argument("--branding", type=_json_object, help='JSON, e.g. {"primaryColor": "#112233"}')
+    c.add_argument("--features", type=_json_object, help='JSON, e.g. {"nutrition": true}')
+    c.add_argument("--requires-voucher", action="store_true")
+    c.add_argument("--default", action="store_true", help="the client of universal-key sign-ups without voucher")
+    c.add_argument("--rate", type=int, default=50, help="aggregate requests per second")
+    c.add_argument("--burst", type=int, default=100)
+
+    p = sub.add_parser("create-partner", help="create a partner of a client")
+    p.add_argument("client_id")
+    p.add_argument("name")
+
+    k = sub.add_parser("issue-key", help="issue an API key for a client (printed once)")
+    k.add_argument("client_id")
+    k.add_argument("--label", default="")
+    k.add_argument("--usage-plan-id", help="AWS: also create the API Gateway usage key and attach it to this plan")
+
+    u = sub.add_parser("issue-universal-key", help="issue the universal key (printed once)")
+    u.add_argument("--label", default="universal")
+    u.add_argument("--usage-plan-id")
+
+    r = sub.add_parser("revoke-key", help="revoke an API key by its id")
+    r.add_argument("key_id")
+    r.add_argument("--client", dest="client_id", help="the key's client (omit for a universal key)")
+
+    v = sub.add_parser("create-vouchers", help="create voucher codes")
+    v.add_argument("client_id")
+    v.add_argument("--partner", dest="partner_id")
+    v.add_argument("--prefix", default="")
+    v.add_argument("--count", type=int, default=1)
+    v.add_argument("--days", type=int, default=90, help="validity in days (0: no expiry)")
+    v.add_argument("--max-redemptions", type=int, default=1)
+
+    co = sub.add_parser("create-coach", help="create a coach (trainer)")
+    co.add_argument("client_id")
+    co.add_argument("name")
+    co.add_argument("--specialties", type=_csv, required=True, help="e.g. weight_loss,endurance")
+    co.add_argument("--levels", type=_csv, required=True, help="e.g. beginner,intermediate")
+    co.add_argument("--bio", default="")
+    co.add_argument("--image", default="")
+    co.add_argument("--rating", type=float, default=4.5)
+    co.add_argument("--capacity", type=int, default=50)
+
+    ca = sub.add_parser("create-category", help="create a content category")
+    ca.add_argument("client_id")
+    ca.add_argument("name")
+    ca.add_argument("--image", default="")
+    ca.add_argument("--sort-order", type=int, default=0)
+
+    cl = sub.add_parser("create-class", help="create a class")
+    cl.add_argument("client_id")
+    cl.add_argument("name")
+    cl.add_argument("--trainer", type=int, required=True)
+    cl.add_argument("--category", type=int, required=True)
+    cl.add_argument("--duration", type=int, required=True, help="minutes")
+    cl.add_argument("--intensity", choices=["low", "medium", "high"], default="medium")
+    cl.add_argument("--description", default="")
+    cl.add_argument("--live", action="store_true")
+    cl.add_argument("--scheduled-at", help="ISO-8601 UTC, for live classes")
+    cl.add_argument("--premium", action="store_true")
+    cl.add_argument("--featured", type=int, help="editorial rank (1 first)")
+    return top
+
+
+def configure(args: argparse.Namespace) -> None:
+    """Point the shared repository at the chosen table before anything reads settings."""
+    endpoint, table = args.endpoint, args.table
+    if not table and DEMO_FILE.exists():
+        local = json.loads(DEMO_FILE.read_text(encoding="utf-8")).get("dynamodb") or {}
+        endpoint, table = endpoint or local.get("endpoint"), local.get("table")
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    if not table:
+        raise SystemExit("No table: start the local API (make run) or pass --table (and --endpoint).")
+    os.environ["TABLE_NAME"] = table
+    if endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    else:
+        os.environ.pop("DYNAMODB_ENDPOINT", None)
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def attach_usage_key(usage_plan_id: str, name: str, region: str | None) -> str:
+    """Create an API Gateway API key (the client's usage identifier) and add it to the usage plan."""
+    import boto3
+
+    gateway = boto3.client("apigateway", region_name=region)
+    value = "usage_" + secrets.token_urlsafe(24)
+    created = gateway.create_api_key(name=name, value=value, enabled=True)
+    gateway.create_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"], keyType="API_KEY")
+    return value
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from shared.domain import provisioning as p
+
+    command = args.command
+    if command == "create-client":
+        client = p.create_client(args.name, client_id=args.client_id, branding=args.branding,
+                                 features=args.features, requires_voucher=args.requires_voucher,
+                                 is_default=args.default, quota={"ratePerSecond": args.rate, "burst": args.burst})
+        return {"client": {k: client[k] for k in ("id", "name", "requiresVoucher", "branding", "features")}}
+    if command == "create-partner":
+        partner = p.create_partner(args.client_id, args.name)
+        return {"partner": {"id": partner["id"], "name": partner["name"], "clientId": args.client_id}}
+    if command in ("issue-key", "issue-universal-key"):
+        universal = command == "issue-universal-key"
+        client_id = None if universal else args.client_id
+        if not universal:
+            from shared.domain.clients import get_client
+            if get_client(client_id) is None:
+                raise SystemExit(f"No active client {client_id}")
+        usage = attach_usage_key(args.usage_plan_id, f"stvos-{client_id or 'universal'}", args.region) \
+            if args.usage_plan_id else None
+        raw, record = p.issue_api_key(client_id, label=args.label, universal=universal, usage_key=usage)
+        return {"apiKey": raw, "keyId": record["keyId"], "clientId": client_id,
+                "note": "Store this key now: it is shown once and only its hash is kept."}
+    if command == "revoke-key":
+        p.revoke_api_key(args.client_id, args.key_id)
+        return {"revoked": args.key_id}
+    if command == "create-vouchers":
+        made = [p.create_voucher(args.client_id, partner_id=args.partner_id, prefix=args.prefix,
+                                 expires_in_days=args.days or None, max_redemptions=args.max_redemptions)
+                for _ in range(args.count)]
+        return {"vouchers": [{"code": v["code"], "expiresAt": v["expiresAt"]} for v in made]}
+    if command == "create-coach":
+        coach = p.create_coach(args.client_id, args.name, specialties=args.specialties, levels=args.levels,
+                               bio=args.bio, image=args.image, rating=args.rating, capacity=args.capacity)
+        return {"coach": {k: coach[k] for k in ("id", "name", "specialties", "levels")}}
+    if command == "create-category":
+        category = p.create_category(args.client_id, args.name, image=args.image, sort_order=args.sort_order)
+        return {"category": {"id": category["id"], "name": category["name"]}}
+    if command == "create-class":
+        klass = p.create_class(args.client_id, args.name, trainer_id=args.trainer, category_id=args.category,
+                               duration=args.duration, intensity=args.intensity, description=args.description,
+                               is_live=args.live, scheduled_at=args.scheduled_at, is_premium=args.premium,
+                               featured_rank=args.featured)
+        return {"class": {"id": klass["id"], "name": klass["name"]}}
+    raise SystemExit(f"unknown command {command}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure(args)
+    from shared.errors import AppError
+
+    try:
+        result = run(args)
+    except AppError as error:
+        print(json.dumps({"error": error.message, "code": error.code}), file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The platform admin CLI, run as a user would, against the local API's DynamoDB."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def admin(local_api, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "admin", "--endpoint", local_api.endpoint,
+                           "--table", os.environ["TABLE_NAME"], *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_given_a_new_studio_made_with_the_cli_then_its_key_serves_its_config(local_api, api):
+    client = admin(local_api, "create-client", "Harbour Gym", "--branding", '{"primaryColor": "#123456"}',
+                   "--features", '{"nutrition": true}', "--requires-voucher")["client"]
+    issued = admin(local_api, "issue-key", client["id"], "--label", "ios app")
+    assert issued["apiKey"].startswith("stv_live_") and "shown once" in issued["note"]
+
+    data = api.get("/app/config", api_key=issued["apiKey"]).data
+    assert data["client"] == {"id": client["id"], "name": "Harbour Gym"}
+    assert data["branding"]["primaryColor"] == "#123456"
+    assert data["features"]["nutrition"] is True and data["requiresVoucher"] is True
+
+
+def test_given_vouchers_made_with_the_cli_then_the_deep_link_knows_the_partner(local_api, api):
+    client = admin(local_api, "create-client", "Pier Pilates")["client"]
+    partner = admin(local_api, "create-partner", client["id"], "Pier Employers")["partner"]
+    vouchers = admin(local_api, "create-vouchers", client["id"], "--partner", partner["id"], "--prefix", "PIER",
+                     "--count", "3")["vouchers"]
+    assert len({v["code"] for v in vouchers}) == 3
+    assert all(v["code"].startswith("PIER-") for v in vouchers)
+    data = api.get(f"/app/join/{vouchers[0]['code']}").data
+    assert data["valid"] is True and data["partner"]["name"] == "Pier Employers"
+
+
+def test_given_catalog_commands_then_ids_come_back(local_api):
+    client = admin(local_api, "create-client", "Catalog Corner")["client"]
+    coach = admin(local_api, "create-coach", client["id"], "Ivy Park", "--specialties", "strength,endurance",
+                  "--levels", "beginner")["coach"]
+    category = admin(local_api, "create-category", client["id"], "Kettlebells")["category"]
+    klass = admin(local_api, "create-class", client["id"], "Bell Basics", "--trainer", str(coach["id"]),
+                  "--category", str(category["id"]), "--duration", "25")["class"]
+    assert coach["specialties"] == ["strength", "endurance"]
+    assert isinstance(klass["id"], int) and klass["name"] == "Bell Basics"
+
+
+def test_given_a_bad_feature_name_then_the_cli_refuses_and_writes_nothing(local_api):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "admin", "--endpoint", local_api.endpoint, "--table",
+                           os.environ["TABLE_NAME"], "create-client", "Typo Gym", "--id", "typo-gym",
+                           "--features", '{"nutritionn": true}'], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "VALIDATION_ERROR" in done.stderr
+    from shared.domain.clients import get_client
+
+    assert get_client("typo-gym") is None
