@@ -14,13 +14,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def start_moto(port: int | None = None) -> tuple[Any, str]:
-    """Start moto in server mode (the real DynamoDB wire protocol) and return (server, endpoint)."""
+def start_moto(port: int | None = None, host: str = "127.0.0.1") -> tuple[Any, str]:
+    """Start moto in server mode (the real DynamoDB wire protocol) and return (server, endpoint).
+
+    `host` 0.0.0.0 makes it reachable from `sam local` containers (DYNAMODB_HOST / DYNAMODB_PORT)."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server, f"http://127.0.0.1:{port}"
 

@@ -52,7 +52,9 @@ class LocalStack:
 
         self.endpoint = os.environ.get("DYNAMODB_ENDPOINT", "")
         if not self.endpoint:
-            self.moto, self.endpoint = start_moto()
+            fixed_port = os.environ.get("DYNAMODB_PORT")
+            self.moto, self.endpoint = start_moto(int(fixed_port) if fixed_port else None,
+                                                  os.environ.get("DYNAMODB_HOST", "127.0.0.1"))
             os.environ["DYNAMODB_ENDPOINT"] = self.endpoint
             self._owns_endpoint = True
         else:

@@ -1,0 +1,83 @@
+"""Write events/<Function>.<METHOD>.<path>.json: one API Gateway proxy event per route of template.yaml, with
+the authorizer context filled in as the authorizer would (demo studio, a demo user where a user is needed),
+for `sam local invoke <Function> -e events/<file>.json`. Also writes env.json for `sam local`."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from local.events import proxy_event
+from local.template import ROOT, Route, api_definition
+
+EVENTS_DIR = ROOT / "events"
+SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
+SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/auth/register"): {"email": "test@example.com", "password": "securepassword",
+                                        "name": "Test User"},
+    ("POST", "/api/v1/auth/login"): {"email": "test@example.com", "password": "securepassword"},
+    ("POST", "/api/v1/auth/refresh"): {"refreshToken": "<refresh-token>"},
+    ("POST", "/api/v1/auth/voucher/validate"): {"code": "STUDIO-ABC123"},
+    ("POST", "/api/v1/onboarding/profile"): {"sessionId": "unique-session-id", "name": "Jane", "age": 28,
+                                             "fitnessGoal": "weight_loss", "fitnessLevel": "intermediate"},
+    ("POST", "/api/v1/onboarding/recommend-coaches"): {"sessionId": "unique-session-id"},
+    ("POST", "/api/v1/onboarding/select-coach"): {"sessionId": "unique-session-id", "coachId": 5},
+    ("POST", "/api/v1/livekit/token"): {"roomName": "onboarding-session",
+                                        "context": "User is starting their fitness journey",
+                                        "agentName": "fitness-coach"},
+    ("POST", "/api/v1/sessions/start"): {"classId": 42, "deviceType": "mobile"},
+    ("POST", "/api/v1/sessions/{id}/progress"): {"progressSeconds": 540, "totalDurationSeconds": 1800},
+}
+STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyId": "key_demo",
+                  "universal": "false", "tokenExp": "0", "principalId": "key_demo"}
+USER_CONTEXT = {**STUDIO_CONTEXT, "userId": "usr_demo", "role": "user", "tokenExp": "4102444800",
+                "principalId": "usr_demo"}
+
+
+def event_file_name(route: Route) -> str:
+    slug = re.sub(r"[{}]", "", route.path.removeprefix("/api/v1/")).replace("/", "-")
+    return f"{route.function}.{route.method}.{slug}.json"
+
+
+def event_for(route: Route) -> dict[str, Any]:
+    params = {name: SAMPLE_PATH_VALUES.get(name, "1") for name in re.findall(r"{(\w+)}", route.path)}
+    path = route.path
+    for name, value in params.items():
+        path = path.replace("{" + name + "}", value)
+    headers = {"Host": "127.0.0.1:3000", "User-Agent": "curl/8", "Accept": "application/json"}
+    context = None
+    if route.authorizer:
+        headers["X-API-Key"] = "<studio-api-key>"
+        context = USER_CONTEXT if route.authorizer == "UserAuthorizer" else STUDIO_CONTEXT
+        if route.authorizer == "UserAuthorizer":
+            headers["Authorization"] = "Bearer <access-token>"
+    body = SAMPLE_BODIES.get((route.method, route.path))
+    if body is None and route.method in ("POST", "PUT", "PATCH"):
+        body = {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return proxy_event(route.path, route.method, path, headers=headers, body=json.dumps(body) if body is not None
+                       else None, path_params=params, request_id="c0ffee00-0000-4000-8000-000000000000",
+                       authorizer=context)
+
+
+def main() -> None:
+    EVENTS_DIR.mkdir(exist_ok=True)
+    for old in EVENTS_DIR.glob("*.json"):
+        old.unlink()
+    for route in api_definition().routes:
+        event = event_for(route)
+        event["requestContext"]["requestTimeEpoch"] = 1772280000000
+        (EVENTS_DIR / event_file_name(route)).write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
+    from local.stack import DEV_ENVIRONMENT
+
+    local_values = {"TABLE_NAME": DEV_ENVIRONMENT["TABLE_NAME"], "SECRETS_ARN": "",
+                    "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000",
+                    **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}}
+    (ROOT / "env.json").write_text(json.dumps({"Parameters": local_values}, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(api_definition().routes)} events to events/ and env.json")
+
+
+if __name__ == "__main__":
+    main()
