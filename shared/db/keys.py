@@ -66,6 +66,9 @@ def coach(client_id: str, coach_id: int) -> Key:
     return _key(catalog_pk(client_id), f"COACH#{coach_id:08d}")
 
 
+COACH_PREFIX = "COACH#"  # sk_prefix of every coach in catalog_pk(client): one Query lists a client's coaches
+
+
 def category(client_id: str, category_id: int) -> Key:
     return _key(catalog_pk(client_id), f"CATEGORY#{category_id:08d}")
 
@@ -95,3 +98,15 @@ def email_index(email: str) -> str:
 # --- onboarding ------------------------------------------------------------------------------------------
 def onboarding(client_id: str, session_id: str) -> Key:
     return _key(f"{client_pk(client_id)}#ONBOARDING#{session_id}", "PROFILE")
+
+
+# --- voice: Hume EVI configs (one Query on client_pk with sk_prefix HUME_PREFIX reads them all) ------------
+HUME_PREFIX = "HUME#"
+
+
+def hume_config(client_id: str) -> Key:
+    return _key(client_pk(client_id), "HUME#DEFAULT")
+
+
+def hume_trainer_config(client_id: str, trainer_id: int) -> Key:
+    return _key(client_pk(client_id), f"HUME#TRAINER#{trainer_id:08d}")
