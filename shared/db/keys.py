@@ -77,6 +77,21 @@ def klass(client_id: str, class_id: int) -> Key:
     return _key(catalog_pk(client_id), f"CLASS#{class_id:08d}")
 
 
+def classes_index(client_id: str) -> str:
+    """GSI1 partition of a client's classes, sorted by `publishedAt#id` (newest, new this week)."""
+    return f"{catalog_pk(client_id)}#CLASSES"
+
+
+def featured_entry(client_id: str, rank: int, class_id: int) -> Key:
+    """The editorial shelf: one entry per featured class, in editorial order."""
+    return _key(catalog_pk(client_id), f"FEATURED#{rank:06d}#{class_id:08d}")
+
+
+def live_entry(client_id: str, scheduled_at: str, class_id: int) -> Key:
+    """The live schedule: one entry per scheduled live class, soonest first."""
+    return _key(catalog_pk(client_id), f"LIVE#{scheduled_at}#{class_id:08d}")
+
+
 # --- users -----------------------------------------------------------------------------------------------
 def user_pk(client_id: str, user_id: str) -> str:
     return f"{client_pk(client_id)}#USER#{user_id}"
@@ -84,6 +99,31 @@ def user_pk(client_id: str, user_id: str) -> str:
 
 def user(client_id: str, user_id: str) -> Key:
     return _key(user_pk(client_id, user_id), "PROFILE")
+
+
+def viewing_session(client_id: str, user_id: str, session_id: str) -> Key:
+    """A viewing session (ids sort by start time, so the SESSION# prefix reads newest first in reverse)."""
+    return _key(user_pk(client_id, user_id), f"SESSION#{session_id}")
+
+
+def continue_watching(client_id: str, user_id: str, class_id: int) -> Key:
+    """One continue-watching entry per class the user started and has not finished."""
+    return _key(user_pk(client_id, user_id), f"CW#{class_id:08d}")
+
+
+def continue_watching_index(client_id: str, user_id: str) -> str:
+    """GSI1 partition of the user's continue-watching entries, sorted by `lastWatchedAt#classId`."""
+    return f"{user_pk(client_id, user_id)}#CW"
+
+
+def viewing_stats(client_id: str, user_id: str) -> Key:
+    """Totals (watch seconds, completions, sessions) and the completion instants used for streaks."""
+    return _key(user_pk(client_id, user_id), "VIEWSTATS")
+
+
+def viewing_hour(client_id: str, user_id: str, epoch_hour: int) -> Key:
+    """Watch seconds credited within one UTC hour (epoch seconds // 3600)."""
+    return _key(user_pk(client_id, user_id), f"VIEWHOUR#{epoch_hour:08d}")
 
 
 def email_claim(client_id: str, email: str) -> Key:

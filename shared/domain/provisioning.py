@@ -9,7 +9,7 @@ from typing import Any
 from shared import clock
 from shared.auth import api_keys
 from shared.db import keys
-from shared.db.repository import Action, ConditionFailed, get_repository
+from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
 from shared.domain import vouchers
 from shared.domain.clients import DEFAULT_BRANDING, DEFAULT_FEATURES, FEATURES
 from shared.errors import AppError
@@ -133,7 +133,7 @@ def create_category(client_id: str, name: str, *, image: str = "", sort_order: i
     category_id = repo.next_id("category")
     item = {**keys.category(client_id, category_id), "id": category_id, "clientId": client_id, "name": name,
             "image": image or f"https://cdn.studiostv.net/categories/{_slug(name)}.jpg",
-            "sortOrder": sort_order, "active": active, "createdAt": clock.iso()}
+            "sortOrder": sort_order, "active": active, "classCount": 0, "createdAt": clock.iso()}
     repo.put(item)
     return item
 
@@ -142,18 +142,44 @@ def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int
                  intensity: str = "medium", description: str = "", is_live: bool = False,
                  scheduled_at: str | None = None, is_premium: bool = False, featured_rank: int | None = None,
                  published_at: str | None = None, views: int = 0, class_id: int | None = None) -> dict[str, Any]:
+    """A class of the client's catalog, written with its index entries in one transaction: the category's
+    `classCount`, the GSI1 "newest" key, the editorial shelf entry (featured) and the live schedule entry.
+    The trainer and the category must be the client's own."""
     if intensity not in INTENSITIES:
         raise AppError("VALIDATION_ERROR", f"intensity must be one of {', '.join(INTENSITIES)}")
     if duration <= 0:
         raise AppError("VALIDATION_ERROR", "duration (minutes) must be positive")
+    if is_live and not scheduled_at:
+        raise AppError("VALIDATION_ERROR", "a live class needs scheduledAt")
     repo = get_repository()
     class_id = class_id or repo.next_id("class")
+    published = published_at or clock.iso()
     item = {**keys.klass(client_id, class_id), "id": class_id, "clientId": client_id, "name": name,
             "description": description, "trainerId": trainer_id, "categoryId": category_id,
             "duration": duration, "intensity": intensity, "isLive": is_live, "scheduledAt": scheduled_at,
             "isPremium": is_premium, "featuredRank": featured_rank, "views": views,
             "thumbnailUrl": f"https://cdn.studiostv.net/classes/{class_id}.jpg",
             "videoUrl": f"https://cdn.studiostv.net/classes/{class_id}/index.m3u8",
-            "publishedAt": published_at or clock.iso(), "status": "active", "createdAt": clock.iso()}
-    repo.put(item)
+            "publishedAt": published, "status": "active", "createdAt": clock.iso(),
+            "GSI1PK": keys.classes_index(client_id), "GSI1SK": f"{published}#{class_id:08d}"}
+    actions = [
+        Action.put(item, "attribute_not_exists(PK)"),
+        Action.check(keys.coach(client_id, trainer_id), "attribute_exists(PK)"),
+        Action.update(keys.category(client_id, category_id), "ADD classCount :one", "attribute_exists(PK)",
+                      values={":one": 1}),
+    ]
+    if featured_rank is not None:
+        actions.append(Action.put({**keys.featured_entry(client_id, featured_rank, class_id), "classId": class_id,
+                                   "rank": featured_rank}))
+    if is_live and scheduled_at:
+        actions.append(Action.put({**keys.live_entry(client_id, scheduled_at, class_id), "classId": class_id,
+                                   "scheduledAt": scheduled_at}))
+    try:
+        repo.transact(actions)
+    except TransactionFailed as failed:
+        if failed.reasons[0] == "ConditionalCheckFailed":
+            raise AppError("CONFLICT", f"Class {class_id} already exists") from None
+        if failed.reasons[1] == "ConditionalCheckFailed":
+            raise AppError("VALIDATION_ERROR", f"No trainer {trainer_id} in this client") from None
+        raise AppError("VALIDATION_ERROR", f"No category {category_id} in this client") from None
     return item
