@@ -1,0 +1,184 @@
+"""Onboarding before registration: a profile saved under a client-chosen session id, coach recommendations
+and the chosen coach.
+
+The item lives at `keys.onboarding(client, sessionId)` with `profile` (a map of the fields below), an
+optional `coachId`, `createdAt`, `expiresAt` (ISO) and `ttl` (epoch seconds), both 24 hours after creation
+and never moved by later merges. DynamoDB deletes expired items late, so every read checks `ttl` itself;
+every write is conditional on the item being alive, so nothing revives a session that expired or that a
+registration consumed (registration reads the item and deletes it in the user's transaction).
+
+Cost: a save is one conditional UpdateItem (two writes when it creates the session), a read one strongly
+consistent GetItem, a recommendation one GetItem and one Query of the client's coaches, a selection one
+two-item transaction.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from shared import clock
+from shared.db import keys
+from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
+from shared.domain import clients, coach_matching
+from shared.errors import AppError, service_unavailable
+from shared.http.app_factory import ApiModel
+from shared.http.caller import Caller
+
+SESSION_SECONDS = 24 * 3600
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+PROFILE_FIELDS = ("name", "age", "gender", "height", "weight", "fitnessGoal", "fitnessLevel", "workoutsPerWeek")
+
+FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
+                      "stress_relief"]
+FitnessLevel = Literal["beginner", "intermediate", "advanced"]
+SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
+
+
+class ProfileFields(ApiModel):
+    """The profile of the spec, every field optional (a wizard sends them step by step)."""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    age: Annotated[int, Field(ge=13, le=100)] | None = None
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = None
+    height: Annotated[int | float, Field(ge=100, le=250, description="centimetres")] | None = None
+    weight: Annotated[int | float, Field(ge=30, le=300, description="kilograms")] | None = None
+    fitnessGoal: FitnessGoal | None = None
+    fitnessLevel: FitnessLevel | None = None
+    workoutsPerWeek: Annotated[int, Field(ge=0, le=14)] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the request set (null means "not given": a merge never erases an answer)."""
+        return {name: value for name, value in self.model_dump(exclude_none=True).items() if name in PROFILE_FIELDS}
+
+
+class SaveProfile(ProfileFields):
+    sessionId: SessionId
+
+
+class RecommendCoaches(ApiModel):
+    sessionId: SessionId
+    fitnessGoal: FitnessGoal | None = None
+    fitnessLevel: FitnessLevel | None = None
+
+
+class SelectCoach(ApiModel):
+    sessionId: SessionId
+    coachId: Annotated[int, Field(ge=1)]
+
+
+def tenant_of(caller: Caller) -> str:
+    """The caller's client; with the universal key and no bearer, the platform's default client."""
+    client_id = caller.client_id or (clients.default_client_id() if caller.universal else "")
+    if not client_id:
+        raise AppError("NO_DEFAULT_CLIENT", "No client for this request: use a client key or sign in")
+    return client_id
+
+
+def session_not_found() -> AppError:
+    return AppError("ONBOARDING_SESSION_NOT_FOUND", "No onboarding session with this id (unknown, expired or "
+                                                    "already used by a registration)")
+
+
+def check_agent_session(caller: Caller, session_id: str) -> None:
+    """A voice agent's credential works on its own onboarding session only."""
+    if caller.is_agent and caller.agent_session != session_id:
+        raise AppError("FORBIDDEN", "The voice agent's credential is bound to another onboarding session")
+
+
+def is_alive(item: dict[str, Any] | None, now: float) -> bool:
+    return item is not None and int(item.get("ttl") or 0) > now
+
+
+def view(item: dict[str, Any]) -> dict[str, Any]:
+    stored = item.get("profile") or {}
+    return {"sessionId": item["sessionId"], "profile": {name: stored.get(name) for name in PROFILE_FIELDS},
+            "coachId": item.get("coachId"), "expiresAt": item["expiresAt"], "createdAt": item["createdAt"]}
+
+
+def get_session(client_id: str, session_id: str) -> dict[str, Any]:
+    """The live onboarding item, or 404 ONBOARDING_SESSION_NOT_FOUND (unknown, expired or consumed)."""
+    item = get_repository().get(keys.onboarding(client_id, session_id), consistent=True)
+    if not is_alive(item, clock.now()):
+        raise session_not_found()
+    return item  # type: ignore[return-value]
+
+
+def save_profile(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Merge `fields` into a live session, or start a new one; answers the stored item."""
+    for _ in range(3):  # a concurrent create or expiry between the two conditional writes: try again
+        try:
+            return _merge(client_id, session_id, fields)
+        except ConditionFailed:
+            pass
+        try:
+            return _create(client_id, session_id, fields)
+        except ConditionFailed:
+            continue
+    raise service_unavailable(1)
+
+
+def _merge(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    names: dict[str, str] = {"#ttl": "ttl", "#p": "profile"}
+    values: dict[str, Any] = {":now": int(clock.now()), ":updated": clock.iso()}
+    sets = ["updatedAt = :updated"]
+    for index, (name, value) in enumerate(sorted(fields.items())):
+        names[f"#f{index}"] = name
+        values[f":v{index}"] = value
+        sets.append(f"#p.#f{index} = :v{index}")
+    return get_repository().update(keys.onboarding(client_id, session_id), "SET " + ", ".join(sets),
+                                   condition="attribute_exists(PK) AND #ttl > :now", names=names, values=values)
+
+
+def _create(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    created = int(clock.now())
+    expires = created + SESSION_SECONDS
+    item = {**keys.onboarding(client_id, session_id), "sessionId": session_id, "clientId": client_id,
+            "profile": dict(fields), "createdAt": clock.iso(created), "updatedAt": clock.iso(created),
+            "expiresAt": clock.iso(expires), "ttl": expires}
+    get_repository().put(item, condition="attribute_not_exists(PK) OR #ttl <= :now", names={"#ttl": "ttl"},
+                         values={":now": created})
+    return item
+
+
+def list_coaches(client_id: str) -> list[dict[str, Any]]:
+    """Every coach of the client's catalog: one Query (active or not; ranking filters)."""
+    return get_repository().query(keys.catalog_pk(client_id), sk_prefix=keys.COACH_PREFIX)
+
+
+def recommend(client_id: str, session_id: str, goal: str | None, level: str | None) -> dict[str, Any]:
+    """Active coaches of the client ranked for the stored profile; `goal`/`level` override it for this call."""
+    profile = get_session(client_id, session_id).get("profile") or {}
+    goal = goal or profile.get("fitnessGoal")
+    level = level or profile.get("fitnessLevel")
+    matches = coach_matching.rank(list_coaches(client_id), client_id, goal, level)
+    return {"sessionId": session_id, "fitnessGoal": goal, "fitnessLevel": level,
+            "coaches": [_coach_card(m) for m in matches]}
+
+
+def _coach_card(match: coach_matching.Match) -> dict[str, Any]:
+    coach = match.coach
+    return {"id": coach["id"], "name": coach["name"], "image": coach.get("image"), "bio": coach.get("bio", ""),
+            "specialties": coach.get("specialties") or [], "levels": coach.get("levels") or [],
+            "rating": coach.get("rating"), "score": match.score, "scoreBreakdown": match.breakdown,
+            "reasons": list(match.reasons)}
+
+
+def select_coach(client_id: str, session_id: str, coach_id: int) -> dict[str, Any]:
+    """Save the chosen coach on a live session; the coach must be an active coach of the same client."""
+    repo = get_repository()
+    now = int(clock.now())
+    try:
+        repo.transact([
+            Action.update(keys.onboarding(client_id, session_id), "SET coachId = :c, updatedAt = :u",
+                          condition="attribute_exists(PK) AND #ttl > :now", names={"#ttl": "ttl"},
+                          values={":c": coach_id, ":u": clock.iso(now), ":now": now}),
+            Action.check(keys.coach(client_id, coach_id), "attribute_exists(PK) AND active = :yes",
+                         values={":yes": True}),
+        ])
+    except TransactionFailed as failed:
+        if failed.reasons[0] == "ConditionalCheckFailed":
+            raise session_not_found() from None
+        if failed.reasons[1] == "ConditionalCheckFailed":
+            raise AppError("NOT_FOUND", "Coach not found", f"No active coach {coach_id} in this client") from None
+        raise
+    return get_session(client_id, session_id)

@@ -1,0 +1,254 @@
+"""Voice AI: the client's Hume EVI configs and LiveKit room tokens with the coaching agent dispatched.
+
+Hume configs live in the client partition: `keys.hume_config(client)` (the default) and one
+`keys.hume_trainer_config(client, trainerId)` per trainer, so one Query (sk_prefix HUME#) reads them all.
+The Hume API and secret keys stay in the secrets store; no answer carries them.
+
+A room token is minted with livekit-api, imported here lazily (about 190 ms) so that other functions that
+import this package never pay for it. The room name is built by the server from the caller's client id, the
+requested name as a label and a random suffix; the agent's metadata is set by the server alone and carries a
+short-lived credential that can do only the voice tools (see AGENT_ROUTES in shared/http/caller.py).
+That metadata sits in the room token the app receives, which is harmless: the credential is a subset of what
+the app itself already holds (the user's own access token, or the API key for an anonymous session).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from shared import clock, ratelimit
+from shared.auth import tokens
+from shared.db import keys
+from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.domain import clients
+from shared.domain.onboarding import SESSION_ID_PATTERN, is_alive
+from shared.errors import AppError
+from shared.http.app_factory import ApiModel
+from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
+from shared.settings import get_secret, get_settings
+
+DEFAULT_AGENT = "fitness-coach"
+DEFAULT_ROOM_LABEL = "voice"
+ROOM_SEPARATOR = ":"  # never in a client id (slugs) nor in a label: the text before the first one is the client
+CONTEXT_MAX_CHARS = 500
+MAX_TRAINERS_PER_PUT = 25  # two transaction actions each; DynamoDB allows 100 per transaction
+
+# Anonymous minting, on top of the general per-caller limits: (per minute, burst).
+ANON_PER_ADDRESS = (10, 5)
+ANON_PER_KEY = (120, 60)
+
+ConfigId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+ConfigVersion = Annotated[int, Field(ge=0)]
+
+
+class PutHumeConfig(ApiModel):
+    configId: ConfigId
+    configVersion: ConfigVersion | None = None
+    enabled: bool = True
+
+
+class TrainerConfig(ApiModel):
+    trainerId: Annotated[int, Field(ge=1)]
+    configId: ConfigId
+    configVersion: ConfigVersion | None = None
+
+
+class PutTrainerConfigs(ApiModel):
+    trainers: Annotated[list[TrainerConfig], Field(min_length=1, max_length=MAX_TRAINERS_PER_PUT)]
+
+
+class LiveKitTokenRequest(ApiModel):
+    roomName: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS)] | None = None
+    agentName: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    sessionId: Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)] | None = None
+
+
+# --- Hume configs ---------------------------------------------------------------------------------------
+def _hume_items(client_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    items = get_repository().query(keys.client_pk(client_id), sk_prefix=keys.HUME_PREFIX)
+    default = next((i for i in items if i["SK"] == keys.hume_config(client_id)["SK"]), None)
+    trainers = sorted((i for i in items if "trainerId" in i), key=lambda i: int(i["trainerId"]))
+    return default, trainers
+
+
+def _hume_keys_configured() -> bool:
+    try:
+        get_secret("humeApiKey")
+    except (RuntimeError, KeyError):
+        return False
+    return True
+
+
+def active_config_id(default: dict[str, Any] | None, trainers: list[dict[str, Any]],
+                     coach_id: int | None) -> str | None:
+    """The coach's own config when there is one, else the client's default."""
+    for trainer in trainers:
+        if coach_id is not None and int(trainer["trainerId"]) == int(coach_id):
+            return str(trainer["configId"])
+    return str(default["configId"]) if default else None
+
+
+def hume_view(client: dict[str, Any], default: dict[str, Any] | None,
+              trainers: list[dict[str, Any]]) -> dict[str, Any]:
+    enabled = bool(default and default.get("enabled", True)) and clients.features(client)["ai_coach"] \
+        and _hume_keys_configured()
+    return {
+        "enabled": enabled,
+        "configId": default["configId"] if default else None,
+        "configVersion": default.get("configVersion") if default else None,
+        "trainers": [{"trainerId": t["trainerId"], "configId": t["configId"],
+                      "configVersion": t.get("configVersion")} for t in trainers],
+    }
+
+
+def user_coach_id(client_id: str, user_id: str) -> int | None:
+    """The coach of a registered user (`coachId`, or `coach.id`, on the user item), if any."""
+    user = get_repository().get(keys.user(client_id, user_id)) or {}
+    coach = user.get("coachId") or (user.get("coach") or {}).get("id")
+    return int(coach) if coach else None
+
+
+def get_hume_config(client: dict[str, Any], user_id: str = "") -> dict[str, Any]:
+    default, trainers = _hume_items(client["id"])
+    answer = hume_view(client, default, trainers)
+    if user_id:
+        answer["activeConfigId"] = active_config_id(default, trainers, user_coach_id(client["id"], user_id))
+    return answer
+
+
+def set_default_config(client: dict[str, Any], config_id: str, version: int | None, enabled: bool,
+                       by: str) -> dict[str, Any]:
+    item = {**keys.hume_config(client["id"]), "clientId": client["id"], "configId": config_id,
+            "configVersion": version, "enabled": enabled, "updatedAt": clock.iso(), "updatedBy": by}
+    get_repository().put(item)
+    return get_hume_config(client)
+
+
+def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]], by: str) -> dict[str, Any]:
+    """Upsert per-trainer configs in one transaction; every trainer must be a coach of this client."""
+    client_id = client["id"]
+    ids = [int(t["trainerId"]) for t in trainers]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise AppError("VALIDATION_ERROR", "Invalid request: trainers",
+                       [{"field": "trainers", "reason": f"trainerId {i} appears more than once"} for i in duplicates])
+    now = clock.iso()
+    actions: list[Action] = []
+    for trainer in trainers:
+        trainer_id = int(trainer["trainerId"])
+        actions.append(Action.check(keys.coach(client_id, trainer_id), "attribute_exists(PK)"))
+        actions.append(Action.put({**keys.hume_trainer_config(client_id, trainer_id), "clientId": client_id,
+                                   "trainerId": trainer_id, "configId": trainer["configId"],
+                                   "configVersion": trainer.get("configVersion"), "updatedAt": now,
+                                   "updatedBy": by}))
+    try:
+        get_repository().transact(actions)
+    except TransactionFailed as failed:
+        unknown = [ids[i // 2] for i, reason in enumerate(failed.reasons)
+                   if reason == "ConditionalCheckFailed" and i % 2 == 0]
+        if not unknown:
+            raise
+        raise AppError("NOT_FOUND", "Trainer not found",
+                       [{"field": "trainers", "reason": f"trainerId {i} is not a trainer of this client"}
+                        for i in unknown]) from None
+    return get_hume_config(client)
+
+
+# --- LiveKit room tokens --------------------------------------------------------------------------------
+def room_name(client_id: str, label: str | None, suffix: str | None = None) -> str:
+    """`<clientId>:<label>:<random>`: unique, and scoped to the caller's client whatever label is asked for."""
+    return ROOM_SEPARATOR.join((client_id, label or DEFAULT_ROOM_LABEL, suffix or secrets.token_hex(8)))
+
+
+def room_client(room: str) -> str:
+    return room.split(ROOM_SEPARATOR, 1)[0]
+
+
+def check_agent_name(client: dict[str, Any], requested: str | None) -> str:
+    allowed = list(client.get("agentNames") or [DEFAULT_AGENT])
+    name = requested or DEFAULT_AGENT
+    if name not in allowed:
+        raise AppError("VALIDATION_ERROR", "Invalid request: agentName",
+                       [{"field": "agentName", "reason": f"not an agent of this client; one of: {', '.join(allowed)}"}])
+    return name
+
+
+def limit_anonymous_minting(caller: Caller) -> None:
+    """Anonymous tokens cost a room and an agent: stricter buckets per source address and per key."""
+    if not get_settings().rate_limits_enabled:
+        return
+    ratelimit.take(f"voice-anon#ip#{caller.source_ip}", *ANON_PER_ADDRESS)
+    ratelimit.take(f"voice-anon#key#{caller.key_id}", *ANON_PER_KEY)
+
+
+def agent_credential(caller: Caller, client_id: str, identity: str,
+                     session_id: str | None) -> tuple[str, dict[str, Any]]:
+    """A short-lived access token for the agent: the user's own role, or an anonymous onboarding session."""
+    if caller.user_id:
+        return tokens.issue(caller.user_id, client_id, caller.role,
+                            extra={"agent": True, "scope": list(AGENT_SCOPES_FOR_USER)})
+    return tokens.issue(identity, client_id, "anonymous",
+                        extra={"agent": True, "scope": list(AGENT_SCOPES_FOR_ONBOARDING), "sid": session_id})
+
+
+def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRequest) -> dict[str, Any]:
+    """A 10-minute room-join token with the agent dispatched: `{token, wsUrl, roomName, identity, expiresAt}`
+    (plus `sessionId`, the onboarding session the agent fills, when there is no bearer)."""
+    client_id = client["id"]
+    if not clients.features(client)["ai_coach"]:
+        raise AppError("FEATURE_DISABLED", "Voice coaching is not enabled for this client")
+    agent_name = check_agent_name(client, body.agentName)
+    default, trainers = _hume_items(client_id)
+    if caller.user_id:
+        identity, session_id = caller.user_id, None
+        coach_id = user_coach_id(client_id, caller.user_id)
+    else:
+        identity = f"anon-{secrets.token_hex(8)}"
+        session_id = body.sessionId or f"voice-{secrets.token_urlsafe(24)}"
+        onboarding_item = get_repository().get(keys.onboarding(client_id, session_id))
+        coach_id = onboarding_item.get("coachId") if is_alive(onboarding_item, clock.now()) else None
+    credential, claims = agent_credential(caller, client_id, identity, session_id)
+    room = room_name(client_id, body.roomName)
+    metadata = {
+        "clientId": client_id,
+        "userId": caller.user_id or None,
+        "onboardingSessionId": session_id,
+        "identity": identity,
+        "coachId": coach_id,
+        "humeConfigId": active_config_id(default, trainers, coach_id),
+        "context": body.context or "",
+        "api": {"accessToken": credential, "expiresAt": clock.iso(claims["exp"]), "scope": claims["scope"]},
+    }
+    token, expires = _livekit_jwt(identity, room, agent_name, json.dumps(metadata, separators=(",", ":")))
+    answer = {"token": token, "wsUrl": get_settings().livekit_url, "roomName": room, "identity": identity,
+              "expiresAt": clock.iso(expires)}
+    if session_id:
+        answer["sessionId"] = session_id
+    return answer
+
+
+def _livekit_jwt(identity: str, room: str, agent_name: str, metadata: str) -> tuple[str, int]:
+    from livekit import api  # only the voice function ships livekit-api
+
+    seconds = get_settings().livekit_token_seconds
+    token = (api.AccessToken(get_secret("livekitApiKey"), get_secret("livekitApiSecret"))
+             .with_identity(identity)
+             .with_grants(api.VideoGrants(room_join=True, room=room, can_publish=True, can_subscribe=True,
+                                          can_publish_data=True))
+             .with_ttl(timedelta(seconds=seconds))
+             .with_room_config(api.RoomConfiguration(
+                 agents=[api.RoomAgentDispatch(agent_name=agent_name, metadata=metadata)]))
+             .to_jwt())
+    return token, _expiry_of(token)
+
+
+def _expiry_of(token: str) -> int:
+    """The `exp` livekit-api wrote (it reads the wall clock itself), so `expiresAt` is the token's own."""
+    payload = token.split(".")[1]
+    return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
