@@ -11,8 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterator
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -21,8 +20,6 @@ from shared.settings import get_settings
 
 Item = dict[str, Any]
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 _RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
               "InternalServerError", "ServiceUnavailable", "LimitExceededException"}
 
@@ -42,32 +39,60 @@ class TransactionFailed(Exception):
         self.old_items = old_items
 
 
-def _to_wire(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(str(value))
+def _wire_value(value: Any) -> dict[str, Any]:
+    """One Python value as DynamoDB JSON. (boto3's TypeSerializer does the same, but importing boto3 costs
+    the authorizer ~50 ms of cold start through s3transfer; botocore alone is enough.)"""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float, Decimal)):
+        return {"N": str(Decimal(str(value)) if isinstance(value, float) else value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (bytes, bytearray)):
+        return {"B": bytes(value)}
     if isinstance(value, dict):
-        return {k: _to_wire(v) for k, v in value.items()}
+        return {"M": {str(k): _wire_value(v) for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
-        return [_to_wire(v) for v in value]
-    return value
+        return {"L": [_wire_value(v) for v in value]}
+    if isinstance(value, (set, frozenset)) and all(isinstance(v, str) for v in value):
+        return {"SS": sorted(value)}
+    raise TypeError(f"cannot store {type(value).__name__} in DynamoDB")
 
 
-def _from_wire(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_wire(v) for k, v in value.items()}
-    if isinstance(value, (list, set)):
-        return [_from_wire(v) for v in value]
-    return value
+def _number(text: str) -> int | float:
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _python_value(wire: dict[str, Any]) -> Any:
+    (kind, value), = wire.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return _number(value)
+    if kind == "BOOL":
+        return bool(value)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: _python_value(v) for k, v in value.items()}
+    if kind == "L":
+        return [_python_value(v) for v in value]
+    if kind == "SS":
+        return list(value)
+    if kind == "NS":
+        return [_number(v) for v in value]
+    return value  # B, BS
 
 
 def serialize(item: Item) -> dict[str, Any]:
-    return {k: _serializer.serialize(_to_wire(v)) for k, v in item.items()}
+    return {k: _wire_value(v) for k, v in item.items()}
 
 
 def deserialize(raw: dict[str, Any]) -> Item:
-    return {k: _from_wire(_deserializer.deserialize(v)) for k, v in raw.items()}
+    return {k: _python_value(v) for k, v in raw.items()}
 
 
 @dataclass
@@ -292,8 +317,9 @@ def make_client(endpoint: str | None = None, region: str | None = None) -> Any:
     settings = get_settings()
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5,
                     max_pool_connections=32)
-    return boto3.client("dynamodb", region_name=region or settings.region,
-                        endpoint_url=endpoint or settings.dynamodb_endpoint, config=config)
+    return botocore.session.get_session().create_client(
+        "dynamodb", region_name=region or settings.region, endpoint_url=endpoint or settings.dynamodb_endpoint,
+        config=config)
 
 
 @lru_cache(maxsize=1)
