@@ -1,10 +1,71 @@
-"""The content endpoint group (routes are listed in template.yaml)."""
+"""Content: the home screen (discover), browsing, class detail, search and categories."""
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from fastapi import Path, Query
 from mangum import Mangum
 
-from shared.http.app_factory import create_app
+from shared.domain import catalog, viewing
+from shared.domain.clients import default_client_id
+from shared.errors import not_found
+from shared.http.app_factory import API, create_app, ok
+from shared.http.caller import Caller, KeyCaller, UserCaller
 
 app = create_app("content")
+
+
+def _client(caller: Caller) -> str:
+    """The key's client; with the universal key and no bearer, the platform's default client."""
+    client_id = caller.client_id or (default_client_id() if caller.universal else "")
+    if not client_id:
+        raise not_found("Client")
+    return client_id
+
+
+@app.get(f"{API}/content/discover")
+def discover(caller: UserCaller) -> dict[str, Any]:
+    entries = viewing.continue_watching_entries(caller.client_id, caller.user_id)
+    return ok(catalog.discover(caller.client_id, entries))
+
+
+@app.get(f"{API}/content/classes")
+def list_classes(
+    caller: KeyCaller,
+    category: str | None = Query(None, min_length=1, max_length=100),
+    trainer: int | None = Query(None, ge=1),
+    intensity: Literal["low", "medium", "high"] | None = Query(None),
+    min_duration: int | None = Query(None, alias="minDuration", ge=0, le=1440),
+    max_duration: int | None = Query(None, alias="maxDuration", ge=0, le=1440),
+    is_live: bool | None = Query(None, alias="isLive"),
+    sort: Literal["newest", "popular", "duration", "name"] = Query("newest"),
+    page: int = Query(1, ge=1, le=100_000),
+    limit: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:
+    client_id = _client(caller)
+    filters = catalog.Filters(category=category, trainer=trainer, intensity=intensity, min_duration=min_duration,
+                              max_duration=max_duration, is_live=is_live)
+    return ok(catalog.browse(catalog.all_classes(client_id), catalog.people(client_id), filters, sort, page, limit))
+
+
+@app.get(f"{API}/content/classes/{{id}}")
+def class_detail(caller: KeyCaller, id: int = Path(ge=1, le=99_999_999)) -> dict[str, Any]:  # noqa: A002
+    client_id = _client(caller)
+    item = catalog.get_class(client_id, id)
+    related = catalog.related(item, catalog.all_classes(client_id))
+    return ok(catalog.detail(item, catalog.people(client_id), related))
+
+
+@app.get(f"{API}/content/search")
+def search(caller: KeyCaller, q: str = Query(min_length=1, max_length=200),
+           limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    client_id = _client(caller)
+    return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
+
+
+@app.get(f"{API}/content/categories")
+def categories(caller: KeyCaller) -> dict[str, Any]:
+    return ok({"categories": catalog.category_views(catalog.people(_client(caller)))})
+
 
 handler = Mangum(app, lifespan="off")

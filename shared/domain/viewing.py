@@ -1,0 +1,336 @@
+"""Viewing sessions: start, heartbeats, completion, history, continue watching, and the progress summary.
+
+Everything a user's viewing leaves behind lives in the user's partition (`keys.user_pk`), so deleting the
+account deletes it with one Query:
+- `SESSION#<id>`   one session; ids begin with the start time in hex, so the prefix reads newest first;
+- `CW#<classId>`   one continue-watching entry per class started and not finished (GSI1: newest first);
+- `VIEWSTATS`      totals (watch seconds, sessions, completions) and the instants of completions (streaks);
+- `VIEWHOUR#<h>`   watch seconds credited within one UTC hour ("this week" in any time zone).
+
+Heartbeats never read-then-write blindly: each one reads the session and writes it back in one transaction
+conditioned on the `version` it read (optimistic concurrency), retrying when another heartbeat won.
+Watch time is credited from the wall clock: a heartbeat adds at most the time since the previous heartbeat
+arrived (and at most MAX_CREDIT_SECONDS), so duplicates, replays and reordering never inflate it.
+"""
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Iterable
+
+from shared import clock
+from shared.db import keys
+from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.domain.catalog import is_active, paginate, percent
+from shared.errors import AppError, not_found
+
+DEVICE_TYPES = ("mobile", "tablet", "tv", "web")
+COMPLETE_RATIO = 0.9
+MAX_CREDIT_SECONDS = 120.0  # one heartbeat credits at most this much, whatever the gap
+FAR_PAST_RATIO = 1.25  # a position beyond 125% of the duration (+ a minute) is refused
+FAR_PAST_SLACK = 60
+CONTINUE_SIZE = 10
+ATTEMPTS = 12
+
+
+# --- pure rules -------------------------------------------------------------------------------------------
+def new_session_id(now: float) -> str:
+    """Sortable by start time (milliseconds in fixed-width hex), unguessable after that."""
+    return f"ses_{int(now * 1000):012x}{secrets.token_hex(6)}"
+
+
+def too_far(position: float, total: float) -> bool:
+    return position > total * FAR_PAST_RATIO + FAR_PAST_SLACK
+
+
+def credit(previous: float, position: float, since_last: float) -> float:
+    """Watch seconds one heartbeat earns: never more than the wall clock since the previous heartbeat (nor
+    MAX_CREDIT_SECONDS); moving forward earns at most the distance moved; the same position (pause,
+    duplicate) earns nothing; moving back (rewind, a late heartbeat) earns only the elapsed wall time."""
+    wall = max(0.0, min(since_last, MAX_CREDIT_SECONDS))
+    if position > previous:
+        return min(position - previous, wall)
+    if position < previous:
+        return wall
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one heartbeat does to a session."""
+    progress: int
+    furthest: int
+    credit: float
+    completes: bool
+
+
+def heartbeat_step(session: dict[str, Any], position: float, now: float) -> Step:
+    total = float(session["totalDurationSeconds"])
+    previous = float(session.get("progressSeconds") or 0)
+    last = float(session.get("lastHeartbeatEpoch") or session["startedEpoch"])
+    furthest = max(int(session.get("furthestSeconds") or 0), int(position))
+    earned = round(credit(previous, position, now - last), 3)
+    return Step(progress=int(position), furthest=furthest, credit=earned,
+                completes=furthest >= COMPLETE_RATIO * total)
+
+
+def parse_tz(name: str | None) -> tzinfo:
+    """An IANA zone ("Europe/Paris") or a fixed offset ("+05:30", "UTC-3"); UTC when absent."""
+    if not name or name.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    offset = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?", name.strip(), re.IGNORECASE)
+    if offset:
+        hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
+        if hours <= 14 and minutes < 60:
+            sign = 1 if offset.group(1) == "+" else -1
+            return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001 - unknown names, path tricks, a missing tz database: all invalid input
+        raise AppError("VALIDATION_ERROR", "Invalid request: tz",
+                       [{"field": "tz", "reason": "an IANA time zone such as Europe/Paris, or an offset"}]) from None
+
+
+def local_days(instants: Iterable[float], tz: tzinfo) -> set[date]:
+    return {datetime.fromtimestamp(float(i), tz).date() for i in instants}
+
+
+def streaks(days: set[date], today: date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive days. The current run ends today, or yesterday when today
+    has no activity yet (the day is not over)."""
+    longest = run = 0
+    previous: date | None = None
+    for day in sorted(days):
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    cursor = today if today in days else today - timedelta(days=1)
+    while cursor in days:
+        current += 1
+        cursor -= timedelta(days=1)
+    return current, longest
+
+
+def week_start(now: float, tz: tzinfo) -> datetime:
+    """Monday 00:00 of the current week, in `tz`."""
+    local = datetime.fromtimestamp(now, tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+
+
+def view(session: dict[str, Any]) -> dict[str, Any]:
+    total = int(session["totalDurationSeconds"])
+    return {
+        "id": session["id"], "classId": session["classId"],
+        "class": {"id": session["classId"], "name": session.get("className"),
+                  "thumbnailUrl": session.get("thumbnailUrl")},
+        "deviceType": session.get("deviceType"), "status": session["status"],
+        "progressSeconds": int(session.get("progressSeconds") or 0),
+        "furthestSeconds": int(session.get("furthestSeconds") or 0),
+        "totalDurationSeconds": total,
+        "progressPercent": percent(float(session.get("progressSeconds") or 0), total),
+        "watchedSeconds": int(float(session.get("watchedSeconds") or 0)),
+        "startedAt": session["startedAt"], "lastHeartbeatAt": session.get("lastHeartbeatAt"),
+        "completedAt": session.get("completedAt"),
+    }
+
+
+# --- storage ----------------------------------------------------------------------------------------------
+def _continue_item(client_id: str, user_id: str, session: dict[str, Any], position: int,
+                   watched_at: str) -> dict[str, Any]:
+    class_id = int(session["classId"])
+    return {**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
+            "sessionId": session["id"], "progressSeconds": position,
+            "totalDurationSeconds": int(session["totalDurationSeconds"]), "lastWatchedAt": watched_at,
+            "GSI1PK": keys.continue_watching_index(client_id, user_id), "GSI1SK": f"{watched_at}#{class_id:08d}"}
+
+
+def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict[str, Any]:
+    """A new session of a class of the caller's client. Resumes from the continue-watching position of
+    that class, if any; puts the class (back) into continue watching."""
+    repo = get_repository()
+    found = repo.get_many([keys.klass(client_id, class_id), keys.continue_watching(client_id, user_id, class_id)])
+    klass = next((i for i in found if i["SK"].startswith("CLASS#")), None)
+    if not is_active(klass):
+        raise not_found("Class")
+    assert klass is not None
+    previous = next((i for i in found if i["SK"].startswith("CW#")), None)
+    now = clock.now()
+    started = clock.iso(now)
+    total = 60 * int(klass["duration"])
+    resume = int(previous["progressSeconds"]) if previous and previous["progressSeconds"] < COMPLETE_RATIO * total \
+        else 0
+    session_id = new_session_id(now)
+    session = {
+        **keys.viewing_session(client_id, user_id, session_id), "id": session_id, "classId": class_id,
+        "className": klass["name"], "thumbnailUrl": klass.get("thumbnailUrl"), "deviceType": device_type,
+        "status": "in_progress", "progressSeconds": resume, "furthestSeconds": resume,
+        "totalDurationSeconds": total, "watchedSeconds": 0, "heartbeats": 0, "version": 0,
+        "startedAt": started, "startedEpoch": round(now, 3), "lastHeartbeatAt": None, "lastHeartbeatEpoch": None,
+        "completedAt": None,
+    }
+    repo.transact([
+        Action.put(session, "attribute_not_exists(PK)"),
+        Action.put(_continue_item(client_id, user_id, session, resume, started)),
+        Action.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
+                      values={":one": 1, ":now": started}),
+    ])
+    return session
+
+
+def _session(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
+    if not re.fullmatch(r"ses_[0-9a-f]{24}", session_id):
+        raise not_found("Session")
+    item = get_repository().get(keys.viewing_session(client_id, user_id, session_id), consistent=True)
+    if item is None:
+        raise not_found("Session")
+    return item
+
+
+def _completion_actions(client_id: str, user_id: str, session: dict[str, Any], now: float) -> list[Action]:
+    return [
+        Action.delete(keys.continue_watching(client_id, user_id, int(session["classId"]))),
+        Action.update(keys.viewing_stats(client_id, user_id),
+                      "ADD classesCompleted :one, completions :instant SET updatedAt = :now",
+                      values={":one": 1, ":instant": {str(int(now))}, ":now": clock.iso(now)}),
+    ]
+
+
+def _write(client_id: str, user_id: str, session: dict[str, Any], changes: dict[str, Any],
+           extra: list[Action]) -> dict[str, Any] | None:
+    """Write `changes` to the session if its version is still the one read, with `extra` in the same
+    transaction. None when another writer got there first (the caller re-reads and tries again)."""
+    version = int(session.get("version") or 0)
+    changes = {**changes, "version": version + 1}
+    names = {f"#a{i}": name for i, name in enumerate(changes)}
+    values: dict[str, Any] = {f":a{i}": value for i, value in enumerate(changes.values())}
+    values[":expected"] = version
+    expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(changes)))
+    key = keys.viewing_session(client_id, user_id, session["id"])
+    try:
+        get_repository().transact([Action.update(key, expression, "version = :expected", names=names,
+                                                 values=values), *extra])
+    except TransactionFailed as failed:
+        if failed.reasons and failed.reasons[0] == "ConditionalCheckFailed":
+            return None
+        raise
+    except AppError as busy:  # a transaction conflict with a concurrent heartbeat: try again
+        if busy.code != "SERVICE_UNAVAILABLE":
+            raise
+        return None
+    return {**session, **changes}
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.2, 0.005 * (2 ** attempt)) * random.random())
+
+
+def heartbeat(client_id: str, user_id: str, session_id: str, position: float,
+              reported_total: float) -> dict[str, Any]:
+    """Record a heartbeat. A completed session stays as it is."""
+    for attempt in range(ATTEMPTS):
+        session = _session(client_id, user_id, session_id)
+        if session["status"] == "completed":
+            return session
+        total = float(session["totalDurationSeconds"])
+        if too_far(position, total):
+            raise AppError("VALIDATION_ERROR", "Invalid request: progressSeconds",
+                           [{"field": "progressSeconds",
+                             "reason": f"far past the class's duration ({int(total)} s)"}])
+        now = clock.now()
+        step = heartbeat_step(session, position, now)
+        changes: dict[str, Any] = {
+            "progressSeconds": step.progress, "furthestSeconds": step.furthest,
+            "watchedSeconds": round(float(session.get("watchedSeconds") or 0) + step.credit, 3),
+            "lastHeartbeatAt": clock.iso(now), "lastHeartbeatEpoch": round(now, 3),
+            "heartbeats": int(session.get("heartbeats") or 0) + 1, "reportedDurationSeconds": int(reported_total),
+        }
+        extra: list[Action] = []
+        if step.completes:
+            changes.update(status="completed", completedAt=clock.iso(now))
+            extra += _completion_actions(client_id, user_id, session, now)
+        else:
+            extra.append(Action.put(_continue_item(client_id, user_id, session, step.progress, clock.iso(now))))
+        if step.credit > 0:
+            if not step.completes:
+                extra.append(Action.update(keys.viewing_stats(client_id, user_id), "ADD watchedSeconds :s",
+                                           values={":s": step.credit}))
+            else:  # the stats item is already updated by the completion: fold the credit into that action
+                extra[-1] = Action.update(
+                    keys.viewing_stats(client_id, user_id),
+                    "ADD classesCompleted :one, completions :instant, watchedSeconds :s SET updatedAt = :now",
+                    values={":one": 1, ":instant": {str(int(now))}, ":now": clock.iso(now), ":s": step.credit})
+            extra.append(Action.update(keys.viewing_hour(client_id, user_id, int(now // 3600)),
+                                       "ADD seconds :s", values={":s": step.credit}))
+        written = _write(client_id, user_id, session, changes, extra)
+        if written is not None:
+            return written
+        _backoff(attempt)
+    raise AppError("CONFLICT", "The session is being updated by many heartbeats at once; send the next one")
+
+
+def complete(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
+    """Complete a session; completing it again changes nothing."""
+    for attempt in range(ATTEMPTS):
+        session = _session(client_id, user_id, session_id)
+        if session["status"] == "completed":
+            return session
+        now = clock.now()
+        written = _write(client_id, user_id, session, {"status": "completed", "completedAt": clock.iso(now)},
+                         _completion_actions(client_id, user_id, session, now))
+        if written is not None:
+            return written
+        _backoff(attempt)
+    raise AppError("CONFLICT", "The session is being updated right now; try again")
+
+
+def history(client_id: str, user_id: str, page: int, limit: int) -> dict[str, Any]:
+    """The user's sessions, newest first. Reads page*limit session items (and the totals item)."""
+    repo = get_repository()
+    pk = keys.user_pk(client_id, user_id)
+    stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
+    newest = repo.query(pk, sk_prefix="SESSION#", forward=False, limit=page * limit)
+    _, pagination = paginate([None] * int(stats.get("sessionsCount") or len(newest)), page, limit)
+    return {"items": [view(s) for s in newest[(page - 1) * limit:]], "pagination": pagination}
+
+
+def continue_watching_entries(client_id: str, user_id: str, size: int = CONTINUE_SIZE) -> list[dict[str, Any]]:
+    """The user's continue-watching entries, newest first (one GSI1 Query with a limit)."""
+    return get_repository().query(keys.continue_watching_index(client_id, user_id), index="GSI1", forward=False,
+                                  limit=size)
+
+
+def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]:
+    """Minutes watched, classes completed, streaks (a day counts when a class was completed that day, in
+    `tz`), and this week (Monday 00:00 in `tz` until now). Reads the totals item and at most 169 hour items."""
+    tz = parse_tz(tz_name)
+    repo = get_repository()
+    now = clock.now()
+    stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
+    completions = [float(c) for c in stats.get("completions") or []]
+    days = local_days(completions, tz)
+    today = datetime.fromtimestamp(now, tz).date()
+    current, longest = streaks(days, today)
+    since = week_start(now, tz).timestamp()
+    first_hour, last_hour = int(since // 3600), int(now // 3600)
+    hours = repo.query(keys.user_pk(client_id, user_id), sk_between=(
+        keys.viewing_hour(client_id, user_id, first_hour)["SK"], keys.viewing_hour(client_id, user_id, last_hour)["SK"]))
+    week_seconds = sum(float(h.get("seconds") or 0) for h in hours)
+    week_completions = [c for c in completions if since <= c <= now]
+    return {
+        "minutesWatched": int(float(stats.get("watchedSeconds") or 0) // 60),
+        "classesCompleted": int(stats.get("classesCompleted") or 0),
+        "totalSessions": int(stats.get("sessionsCount") or 0),
+        "currentStreak": current, "longestStreak": longest,
+        "thisWeek": {"minutesWatched": int(week_seconds // 60), "classesCompleted": len(week_completions),
+                     "activeDays": len(local_days(week_completions, tz)),
+                     "since": datetime.fromtimestamp(since, tz).isoformat()},
+        "timezone": tz_name or "UTC",
+    }
