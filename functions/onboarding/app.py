@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Path
+from fastapi import Path, Response
 from mangum import Mangum
 
 from shared.domain import onboarding
@@ -15,9 +15,10 @@ app = create_app("onboarding")
 
 
 @app.post(f"{API}/onboarding/profile")
-def save_profile(body: onboarding.SaveProfile, caller: KeyCaller) -> dict[str, Any]:
+def save_profile(body: onboarding.SaveProfile, caller: KeyCaller, response: Response) -> dict[str, Any]:
     onboarding.check_agent_session(caller, body.sessionId)
-    item = onboarding.save_profile(onboarding.tenant_of(caller), body.sessionId, body.given())
+    item, created = onboarding.save_profile(onboarding.tenant_of(caller), body.sessionId, body.given())
+    response.status_code = 201 if created else 200
     return ok(onboarding.view(item))
 
 

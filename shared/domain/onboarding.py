@@ -103,15 +103,15 @@ def get_session(client_id: str, session_id: str) -> dict[str, Any]:
     return item  # type: ignore[return-value]
 
 
-def save_profile(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Merge `fields` into a live session, or start a new one; answers the stored item."""
+def save_profile(client_id: str, session_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Merge `fields` into a live session, or start a new one: (the stored item, whether it was created)."""
     for _ in range(3):  # a concurrent create or expiry between the two conditional writes: try again
         try:
-            return _merge(client_id, session_id, fields)
+            return _merge(client_id, session_id, fields), False
         except ConditionFailed:
             pass
         try:
-            return _create(client_id, session_id, fields)
+            return _create(client_id, session_id, fields), True
         except ConditionFailed:
             continue
     raise service_unavailable(1)
