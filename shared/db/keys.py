@@ -135,6 +135,46 @@ def email_index(email: str) -> str:
     return f"EMAIL#{email}"
 
 
+def client_users_index(client_id: str) -> str:
+    """GSI2 partition of a client's members, sorted by `createdAt#userId` (member lists, checks)."""
+    return f"{client_pk(client_id)}#USERS"
+
+
+def refresh_family(client_id: str, user_id: str, family_id: str) -> Key:
+    """One login (refresh-token family): the SHA-256 of its current refresh token, with a TTL."""
+    return _key(user_pk(client_id, user_id), f"REFRESH#{family_id}")
+
+
+def refresh_family_prefix() -> str:
+    return "REFRESH#"
+
+
+def token_revocation(client_id: str, user_id: str) -> Key:
+    """Access tokens of this user issued before `validAfter` are refused (full logout, reset, deletion).
+    Lives only as long as an access token (TTL); it holds no personal data."""
+    return _key(f"{client_pk(client_id)}#REVOKED#{user_id}", "REVOKED")
+
+
+def password_reset(client_id: str, user_id: str, token_hash: str) -> Key:
+    """A pending password reset (the token's SHA-256 only), in the user partition, with a TTL."""
+    return _key(user_pk(client_id, user_id), f"PWRESET#{token_hash}")
+
+
+def password_reset_index(token_hash: str) -> str:
+    """GSI1 partition that finds a pending reset from its token's hash."""
+    return f"PWRESET#{token_hash}"
+
+
+def mail_message(client_id: str, user_id: str, sent_at: str, message_id: str) -> Key:
+    """A message of the local outbox (development only), in its recipient's partition."""
+    return _key(user_pk(client_id, user_id), f"OUTBOX#{sent_at}#{message_id}")
+
+
+def outbox_index() -> str:
+    """GSI1 partition listing the local outbox, newest last (`sentAt#messageId`)."""
+    return "OUTBOX"
+
+
 # --- onboarding ------------------------------------------------------------------------------------------
 def onboarding(client_id: str, session_id: str) -> Key:
     return _key(f"{client_pk(client_id)}#ONBOARDING#{session_id}", "PROFILE")
