@@ -85,10 +85,21 @@ def seed() -> dict[str, Any]:
     studio_classes = _classes(studio["id"], studio_coaches, studio_categories, 45)
     partner_classes = _classes(partner_client["id"], partner_coaches, partner_categories, 10)
 
-    voucher_items = [p.create_voucher(partner_client["id"], partner_id=partner["id"], code="STUDIO-ABC123")]
+    # The guide's own code: shared by every reader of the guide, so it is good for many registrations.
+    voucher_items = [p.create_voucher(partner_client["id"], partner_id=partner["id"], code="STUDIO-ABC123",
+                                      max_redemptions=1000)]
     voucher_items += [p.create_voucher(partner_client["id"], partner_id=partner["id"], prefix="STUDIO")
                       for _ in range(4)]
     voucher_items += [p.create_voucher(studio["id"], prefix="ZEN") for _ in range(2)]
+
+    from shared.domain import accounts  # demo accounts with known development passwords
+
+    demo_users = [(studio["id"], "member@zenflow.example", "zen-member-pass", "Zoe Member", "user", None),
+                  (studio["id"], "admin@zenflow.example", "zen-admin-pass", "Zack Admin", "client_admin", None),
+                  (partner_client["id"], "member@fitco.example", "fitco-member-pass", "Fay Member", "user",
+                   partner["id"])]
+    user_items = [accounts.create_member(client_id, email, password, name=name, role=role, partner_id=partner_id)
+                  for client_id, email, password, name, role, partner_id in demo_users]
 
     def client_view(c: dict[str, Any], key: str) -> dict[str, Any]:
         return {"id": c["id"], "name": c["name"], "apiKey": key, "requiresVoucher": c["requiresVoucher"]}
@@ -96,6 +107,8 @@ def seed() -> dict[str, Any]:
     return {
         "baseUrl": None,
         "apiKeys": {"studio": studio_key, "partner": partner_key, "universal": universal_key},
+        "users": [{"email": email, "password": password, "role": role, "clientId": client_id, "id": item["id"]}
+                  for (client_id, email, password, _, role, _), item in zip(demo_users, user_items)],
         "clients": {"studio": client_view(studio, studio_key), "partner": client_view(partner_client, partner_key)},
         "partner": {"id": partner["id"], "name": partner["name"], "clientId": partner_client["id"]},
         "vouchers": [{"code": v["code"], "clientId": v["clientId"], "partnerId": v["partnerId"],

@@ -1,10 +1,61 @@
-"""The auth endpoint group (routes are listed in template.yaml)."""
+"""POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/voucher/validate,
+/auth/password/forgot, /auth/password/reset and GET /auth/me. The logic is in shared/domain/accounts.py,
+refresh_tokens.py and password_reset.py."""
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Request
 from mangum import Mangum
 
-from shared.http.app_factory import create_app
+from shared.domain import accounts, password_reset
+from shared.domain.accounts import LoginBody, LogoutBody, RefreshBody, RegisterBody, VoucherBody
+from shared.domain.password_reset import ForgotBody, ResetBody
+from shared.domain.refresh_tokens import rotate
+from shared.http.app_factory import API, create_app, ok
+from shared.http.caller import KeyCaller, UserCaller
 
 app = create_app("auth")
+
+
+@app.post(f"{API}/auth/register", status_code=201)
+def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(accounts.register(caller, body))
+
+
+@app.post(f"{API}/auth/login")
+def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(accounts.login(caller, body))
+
+
+@app.post(f"{API}/auth/refresh")
+def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(rotate(body.refreshToken, key_client_id=caller.client_id, universal=caller.universal))
+
+
+@app.post(f"{API}/auth/logout")
+def logout(request: Request, caller: UserCaller, body: LogoutBody | None = None) -> dict[str, Any]:
+    return ok(accounts.logout(caller, body or LogoutBody(), request.headers.get("authorization", "")))
+
+
+@app.post(f"{API}/auth/voucher/validate")
+def validate_voucher(body: VoucherBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(accounts.validate_voucher(caller, body.code))
+
+
+@app.get(f"{API}/auth/me")
+def me(caller: UserCaller) -> dict[str, Any]:
+    return ok(accounts.me_with_features(caller))
+
+
+@app.post(f"{API}/auth/password/forgot", status_code=202)
+def forgot_password(body: ForgotBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(password_reset.forgot(caller, body))
+
+
+@app.post(f"{API}/auth/password/reset")
+def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(password_reset.reset(caller, body))
+
 
 handler = Mangum(app, lifespan="off")

@@ -1,0 +1,549 @@
+"""Accounts: registration, login, the member's own profile, and deleting an account.
+
+Storage (shared/db/keys.py):
+- the user: `keys.user(client, userId)` in the user partition, which holds everything the member owns
+  (logins, pending resets, local mail, and the other groups' items), so that deletion is one Query;
+  GSI2 (`keys.client_users_index(client)`) lists a client's members;
+- the email claim: `keys.email_claim(client, email)`, unique per client, with GSI1 = (`keys.email_index(email)`,
+  client id) so that the universal key finds the clients an email belongs to.
+
+Registration is one TransactWriteItems: the user, the email claim, the voucher's redemption, the consumed
+onboarding profile and the coach's member count, each with its condition; all of it happens or none does.
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+import secrets
+import time
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from shared import clock, ratelimit
+from shared.auth import passwords
+from shared.auth.revocation import deleted_record
+from shared.db import keys
+from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
+from shared.domain import clients, refresh_tokens, vouchers
+from shared.errors import AppError
+from shared.http.app_factory import ApiModel
+from shared.http.caller import Caller
+
+# --- input ---------------------------------------------------------------------------------------------------
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 254 and bool(_EMAIL.fullmatch(email)) and all(ord(c) >= 32 and c != "\x7f" for c in email)
+
+
+def _email(value: str) -> str:
+    email = normalize_email(value)
+    if not is_valid_email(email):
+        raise ValueError("not a valid email address")
+    return email
+
+
+Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
+                      "stress_relief"]
+FitnessLevel = Literal["beginner", "intermediate", "advanced"]
+PROFILE_FIELDS = ("age", "gender", "height", "weight", "fitnessGoal", "fitnessLevel", "workoutsPerWeek")
+SETTINGS_FIELDS = ("notifications",)
+DEFAULT_SETTINGS: dict[str, Any] = {"notifications": True}
+
+
+class ProfileIn(ApiModel):
+    age: int | None = Field(None, ge=13, le=100)
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = None
+    height: float | None = Field(None, ge=100, le=250, description="centimetres")
+    weight: float | None = Field(None, ge=30, le=300, description="kilograms")
+    fitnessGoal: FitnessGoal | None = None
+    fitnessLevel: FitnessLevel | None = None
+    workoutsPerWeek: int | None = Field(None, ge=0, le=14)
+
+
+class SettingsIn(ApiModel):
+    notifications: bool | None = None
+
+
+class RegisterBody(ApiModel):
+    email: Email
+    password: Password
+    name: Name | None = None
+    voucherCode: str | None = Field(None, min_length=1, max_length=64)
+    sessionId: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{16,128}$")
+    coachId: int | None = Field(None, ge=1)
+    profile: ProfileIn | None = None
+    settings: SettingsIn | None = None
+
+
+class LoginBody(ApiModel):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
+    clientId: str | None = Field(None, min_length=1, max_length=64)
+
+
+class RefreshBody(ApiModel):
+    refreshToken: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class UpdateMeBody(ApiModel):
+    name: Name | None = None
+    profile: ProfileIn | None = None
+    settings: SettingsIn | None = None
+
+
+# --- pure helpers -----------------------------------------------------------------------------------------------
+def new_user_id() -> str:
+    return "usr_" + secrets.token_hex(12)
+
+
+def merge_profile(onboarding: dict[str, Any] | None, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored profile: the onboarding answers, overridden by what the registration itself sent."""
+    merged = {k: v for k, v in (onboarding or {}).items() if k in PROFILE_FIELDS and v is not None}
+    merged.update({k: v for k, v in (given or {}).items() if k in PROFILE_FIELDS and v is not None})
+    return merged
+
+
+def user_view(user: dict[str, Any], coach: dict[str, Any] | None = None,
+              partner: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The member as GET /users/me shows it; never the password hash."""
+    profile = user.get("profile") or {}
+    settings = {**DEFAULT_SETTINGS, **(user.get("settings") or {})}
+    return {
+        "id": user["id"], "email": user["email"], "name": user.get("name"), "role": user.get("role", "user"),
+        "clientId": user["clientId"],
+        "profile": {field: profile.get(field) for field in PROFILE_FIELDS},
+        "settings": {field: settings.get(field) for field in SETTINGS_FIELDS},
+        "coach": {"id": coach["id"], "name": coach["name"]} if coach else None,
+        "partner": {"id": partner["id"], "name": partner["name"]} if partner else None,
+        "createdAt": user.get("createdAt"),
+    }
+
+
+def new_user_item(client_id: str, user_id: str, email: str, password_hash: str, *, role: str = "user",
+                  name: str | None = None, profile: dict[str, Any] | None = None,
+                  settings: dict[str, Any] | None = None, coach_id: int | None = None,
+                  partner_id: str | None = None, voucher_code: str | None = None) -> dict[str, Any]:
+    now = clock.iso()
+    return {
+        **keys.user(client_id, user_id), "id": user_id, "clientId": client_id, "email": email, "name": name,
+        "role": role, "status": "active", "passwordHash": password_hash,
+        "profile": profile or {}, "settings": {**DEFAULT_SETTINGS, **(settings or {})},
+        "coachId": coach_id, "partnerId": partner_id, "voucherCode": voucher_code,
+        "createdAt": now, "updatedAt": now,
+        "GSI2PK": keys.client_users_index(client_id), "GSI2SK": f"{now}#{user_id}",
+    }
+
+
+def email_claim_item(client_id: str, email: str, user_id: str) -> dict[str, Any]:
+    return {**keys.email_claim(client_id, email), "userId": user_id, "clientId": client_id, "email": email,
+            "GSI1PK": keys.email_index(email), "GSI1SK": client_id, "createdAt": clock.iso()}
+
+
+# --- registration -------------------------------------------------------------------------------------------------
+def registration_client(caller: Caller, voucher_code: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(client, voucher) the member will belong to. Key-only routes: for the universal key the client comes
+    from the voucher or the platform default, never from the authorizer context."""
+    if voucher_code:
+        voucher = vouchers.get_voucher(voucher_code)
+        valid, reason = vouchers.state(voucher)
+        if voucher is not None and not caller.universal and voucher.get("clientId") != caller.client_id:
+            valid, reason = False, "other_client"
+        client = clients.get_client(voucher["clientId"]) if voucher is not None and valid else None
+        if not valid or client is None:
+            raise AppError("INVALID_VOUCHER", "The voucher code cannot be used", {"reason": reason or "not_found"})
+        return client, voucher
+    if caller.universal:
+        client = clients.get_client(clients.default_client_id())
+        if client is None:
+            raise AppError("NO_DEFAULT_CLIENT", "This app has no default studio: register with a voucher code")
+    else:
+        client = clients.get_client(caller.client_id)
+        if client is None:
+            raise AppError("INVALID_API_KEY", "The API key is not valid")
+    if client.get("requiresVoucher"):
+        raise AppError("VOUCHER_REQUIRED", f"{client['name']} needs a voucher code to register")
+    return client, None
+
+
+def _voucher_redemption(voucher: dict[str, Any], client_id: str) -> Action:
+    """Redeem one use, only while the voucher is active, unexpired, of this client and not used up."""
+    redemptions = int(voucher.get("redemptions", 0))
+    last_use = redemptions + 1 >= int(voucher.get("maxRedemptions", 1))
+    values: dict[str, Any] = {":one": 1, ":active": "active", ":client": client_id, ":null": "NULL",
+                              ":now": clock.iso()}
+    condition = ("#s = :active AND clientId = :client AND redemptions < maxRedemptions AND "
+                 "(attribute_not_exists(expiresAt) OR attribute_type(expiresAt, :null) OR expiresAt > :now)")
+    expression = "SET redemptions = redemptions + :one, lastRedeemedAt = :now"
+    if last_use:  # only one registration can take the last use, and it marks the voucher redeemed
+        expression += ", #s = :redeemed"
+        condition += " AND redemptions = :seen"
+        values.update({":redeemed": "redeemed", ":seen": redemptions})
+    return Action.update(keys.voucher(voucher["code"]), expression, condition, names={"#s": "status"},
+                         values=values)
+
+
+def _onboarding(client_id: str, session_id: str) -> dict[str, Any]:
+    item = get_repository().get(keys.onboarding(client_id, session_id), consistent=True)
+    if item is None or int(item.get("ttl", 0)) <= clock.now():
+        raise AppError("ONBOARDING_SESSION_NOT_FOUND", "The onboarding session is unknown or has expired")
+    return item
+
+
+def _coach(client_id: str, coach_id: int) -> dict[str, Any] | None:
+    item = get_repository().get(keys.coach(client_id, coach_id))
+    return item if item and item.get("active") else None
+
+
+_FAILURES = {  # what a failed condition of each kind of action means to the member, in this order of precedence
+    "email": AppError("USER_EXISTS", "An account with this email already exists"),
+    "voucher": AppError("INVALID_VOUCHER", "The voucher code cannot be used", {"reason": "redeemed"}),
+    "onboarding": AppError("ONBOARDING_SESSION_NOT_FOUND", "The onboarding session is unknown or has expired"),
+    "coach": AppError("NOT_FOUND", "Coach not found"),
+    "user": AppError("CONFLICT", "Please try again"),
+}
+
+
+def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError] | None = None,
+           attempts: int = 4) -> None:
+    """Run the transaction; the failed condition of an action of kind K becomes `failures[K]` (the first
+    in the dict's order wins). Transactions cancelled only by a conflict with another transaction on the
+    same items (DynamoDB answers 503 for those) are retried: once the other one has committed, the retry
+    meets its condition instead."""
+    failures = failures or _FAILURES
+    for attempt in range(attempts):
+        try:
+            get_repository().transact(actions)
+            return
+        except TransactionFailed as failed:
+            failing = {kinds[i] for i, reason in enumerate(failed.reasons) if reason == "ConditionalCheckFailed"}
+            for kind, error in failures.items():
+                if kind in failing:
+                    raise AppError(error.code, error.message, error.details) from None
+            raise
+        except AppError as error:
+            if error.code != "SERVICE_UNAVAILABLE" or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.02, 0.08) * (attempt + 1))
+
+
+def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
+    """POST /auth/register: 201 `{user, accessToken, refreshToken, expiresIn, client}`."""
+    client, voucher = registration_client(caller, body.voucherCode)
+    client_id = client["id"]
+    repo = get_repository()
+    onboarding = _onboarding(client_id, body.sessionId) if body.sessionId else None
+    coach = None
+    if body.coachId is not None:
+        coach = _coach(client_id, body.coachId)
+        if coach is None:
+            raise AppError("NOT_FOUND", "Coach not found")
+    elif onboarding and isinstance(onboarding.get("coachId"), int):
+        coach = _coach(client_id, onboarding["coachId"])  # a coach who left since is simply not assigned
+    onboarding_profile = (onboarding or {}).get("profile") or {}
+    given = body.profile.model_dump(exclude_none=True) if body.profile else {}
+    name = body.name or onboarding_profile.get("name") or None
+    partner_id = (voucher or {}).get("partnerId")
+    user_id = new_user_id()
+    user = new_user_item(client_id, user_id, body.email, passwords.hash_password(body.password), name=name,
+                         profile=merge_profile(onboarding_profile, given),
+                         settings=body.settings.model_dump(exclude_none=True) if body.settings else None,
+                         coach_id=coach["id"] if coach else None, partner_id=partner_id,
+                         voucher_code=voucher["code"] if voucher else None)
+    actions = [Action.put(user, "attribute_not_exists(PK)"),
+               Action.put(email_claim_item(client_id, body.email, user_id), "attribute_not_exists(PK)")]
+    kinds = ["user", "email"]
+    if voucher:
+        actions.append(_voucher_redemption(voucher, client_id))
+        kinds.append("voucher")
+    if onboarding:
+        actions.append(Action.delete(keys.onboarding(client_id, str(body.sessionId)),
+                                     "attribute_exists(PK) AND #ttl > :now", names={"#ttl": "ttl"},
+                                     values={":now": int(clock.now())}))
+        kinds.append("onboarding")
+    if coach:
+        actions.append(Action.update(keys.coach(client_id, coach["id"]), "ADD memberCount :one",
+                                     "attribute_exists(PK) AND active = :true", values={":one": 1, ":true": True}))
+        kinds.append("coach")
+    commit(actions, kinds)
+    partner = repo.get(keys.partner(client_id, partner_id)) if partner_id else None
+    session = refresh_tokens.start(client_id, user_id, "user")
+    return {"user": user_view(user, coach, partner), **session, "client": clients.summary(client)}
+
+
+def create_member(client_id: str, email: str, password: str, *, name: str, role: str = "user",
+                  partner_id: str | None = None) -> dict[str, Any]:
+    """Provision an account directly (seed, admin tools): the user and its email claim, no voucher."""
+    email = _email(email)
+    user = new_user_item(client_id, new_user_id(), email, passwords.hash_password(password), role=role, name=name,
+                         partner_id=partner_id)
+    commit([Action.put(user, "attribute_not_exists(PK)"),
+            Action.put(email_claim_item(client_id, email, user["id"]), "attribute_not_exists(PK)")],
+           ["user", "email"])
+    return user
+
+
+# --- login ----------------------------------------------------------------------------------------------------------
+LOGIN_BURST = 10  # failed logins one account may have in a row...
+LOGIN_PER_MINUTE = 1  # ...then one more a minute (Retry-After tells when), whatever the key or address
+
+
+def login_scope(email: str) -> str:
+    return f"login#{email}"
+
+
+def _check_login_throttle(email: str) -> None:
+    """Refuse while the account's failure bucket is empty. The bucket is shared/ratelimit's GCRA state
+    (`tat`, the theoretical arrival time); reading it costs one GetItem and takes nothing."""
+    interval = 60.0 / LOGIN_PER_MINUTE
+    tolerance = interval * (LOGIN_BURST - 1)
+    bucket = get_repository().get(keys.rate_bucket(login_scope(email)), consistent=True)
+    tat = float((bucket or {}).get("tat", 0))
+    now = clock.now()
+    if tat - now > tolerance:
+        wait = max(1, math.ceil(tat - tolerance - now))
+        raise AppError("RATE_LIMITED", "Too many failed sign-ins for this account",
+                       f"Retry after {wait} seconds", headers={"Retry-After": str(wait)})
+
+
+def _count_failure(email: str) -> None:
+    ratelimit.take(login_scope(email), LOGIN_PER_MINUTE, LOGIN_BURST)
+
+
+def _invalid_credentials() -> AppError:
+    return AppError("INVALID_CREDENTIALS", "The email or password is not correct")
+
+
+def _candidate_clients(caller: Caller, body: LoginBody) -> list[str]:
+    if not caller.universal:
+        if body.clientId and body.clientId != caller.client_id:
+            raise AppError("FORBIDDEN", "clientId does not match the API key")
+        return [caller.client_id]
+    claims = get_repository().query(keys.email_index(body.email), index="GSI1", limit=20)
+    found = [str(c["GSI1SK"]) for c in claims]
+    if body.clientId:
+        return [body.clientId] if body.clientId in found else []
+    return found
+
+
+def _account(client_id: str, email: str) -> dict[str, Any] | None:
+    repo = get_repository()
+    claim = repo.get(keys.email_claim(client_id, email))
+    user = repo.get(keys.user(client_id, claim["userId"])) if claim else None
+    return user if user and user.get("status", "active") == "active" else None
+
+
+def _maybe_rehash(user: dict[str, Any], password: str) -> None:
+    if passwords.needs_rehash(user["passwordHash"]):
+        try:
+            get_repository().update(keys.user(user["clientId"], user["id"]), "SET passwordHash = :new",
+                                    condition="passwordHash = :old",
+                                    values={":new": passwords.hash_password(password), ":old": user["passwordHash"]},
+                                    return_values="NONE")
+        except ConditionFailed:
+            pass  # the password changed meanwhile; the new hash is already current
+
+
+def login(caller: Caller, body: LoginBody) -> dict[str, Any]:
+    """POST /auth/login. Unknown email and wrong password answer alike, after the same hashing work."""
+    _check_login_throttle(body.email)
+    matches: list[dict[str, Any]] = []
+    candidates = _candidate_clients(caller, body)
+    for client_id in candidates:
+        user = _account(client_id, body.email)
+        if user is None:
+            passwords.burn_time(body.password)
+        elif passwords.verify(user["passwordHash"], body.password):
+            matches.append(user)
+    if not matches:
+        if not candidates:
+            passwords.burn_time(body.password)
+        _count_failure(body.email)
+        raise _invalid_credentials()
+    if len(matches) > 1:
+        choices = [clients.summary(c) for c in (clients.get_client(u["clientId"]) for u in matches) if c]
+        raise AppError("CLIENT_SELECTION_REQUIRED", "This account exists in several studios: choose one and "
+                       "send its id as clientId", {"clients": choices})
+    user = matches[0]
+    client = clients.get_client(user["clientId"])
+    if client is None:
+        raise _invalid_credentials()
+    _maybe_rehash(user, body.password)
+    session = refresh_tokens.start(client["id"], user["id"], str(user.get("role") or "user"))
+    coach, partner = related(user)
+    return {"user": user_view(user, coach, partner), **session, "client": clients.summary(client)}
+
+
+# --- the member's own account -------------------------------------------------------------------------------------
+def related(user: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The user's coach and partner (one BatchGetItem when there is any)."""
+    wanted = []
+    if isinstance(user.get("coachId"), int):
+        wanted.append(keys.coach(user["clientId"], user["coachId"]))
+    if user.get("partnerId"):
+        wanted.append(keys.partner(user["clientId"], user["partnerId"]))
+    found = {item["SK"]: item for item in get_repository().get_many(wanted)} if wanted else {}
+    coach = found.get(wanted[0]["SK"]) if wanted and isinstance(user.get("coachId"), int) else None
+    partner = found.get(keys.partner(user["clientId"], user["partnerId"])["SK"]) if user.get("partnerId") else None
+    return coach, partner
+
+
+def get_user(caller: Caller) -> dict[str, Any]:
+    user = get_repository().get(keys.user(caller.client_id, caller.user_id))
+    if user is None or user.get("status", "active") != "active":
+        raise AppError("NOT_FOUND", "Account not found")
+    return user
+
+
+def me(caller: Caller) -> dict[str, Any]:
+    user = get_user(caller)
+    return user_view(user, *related(user))
+
+
+def update_me(caller: Caller, body: UpdateMeBody) -> dict[str, Any]:
+    """PUT/PATCH /users/me: only what is sent changes; a field sent as null is cleared (name included)."""
+    sets, removes = ["updatedAt = :now"], []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {":now": clock.iso()}
+    if "name" in body.model_fields_set:
+        names["#name"] = "name"
+        if body.name is None:
+            removes.append("#name")
+        else:
+            sets.append("#name = :name")
+            values[":name"] = body.name
+    for group, model, fields in (("profile", body.profile, PROFILE_FIELDS),
+                                 ("settings", body.settings, SETTINGS_FIELDS)):
+        if model is None:
+            continue
+        names[f"#{group}"] = group
+        for i, field in enumerate(f for f in fields if f in model.model_fields_set):
+            names[f"#{group}{i}"] = field
+            value = getattr(model, field)
+            if value is None:
+                removes.append(f"#{group}.#{group}{i}")
+            else:
+                sets.append(f"#{group}.#{group}{i} = :{group}{i}")
+                values[f":{group}{i}"] = value
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        user = get_repository().update(keys.user(caller.client_id, caller.user_id), expression,
+                                       condition="attribute_exists(PK)", names=names or None, values=values)
+    except ConditionFailed:
+        raise AppError("NOT_FOUND", "Account not found") from None
+    return user_view(user, *related(user))
+
+
+def delete_me(caller: Caller) -> dict[str, Any]:
+    """DELETE /users/me: every item of the user partition, the email claim, the account's rate buckets and
+    the coach's count go; the account's tokens stop at once (shared/auth/revocation.py)."""
+    repo = get_repository()
+    user = get_user(caller)
+    client_id, user_id, email = caller.client_id, caller.user_id, user["email"]
+    repo.put(deleted_record(client_id, user_id))  # first, so that no request of the user writes anything more
+    owned = [item for item in repo.query(keys.user_pk(client_id, user_id), consistent=True)
+             if item["SK"] != keys.user(client_id, user_id)["SK"]]
+    for start_at in range(0, len(owned), 100):
+        repo.transact([Action.delete({"PK": i["PK"], "SK": i["SK"]}) for i in owned[start_at:start_at + 100]])
+    repo.transact([
+        Action.delete(keys.user(client_id, user_id)),
+        Action.delete(keys.email_claim(client_id, email), "attribute_not_exists(PK) OR userId = :uid",
+                      values={":uid": user_id}),
+        Action.delete(keys.rate_bucket(ratelimit.scope_for(client_id, user_id, "", ""))),
+        Action.delete(keys.rate_bucket(login_scope(email))),
+        Action.delete(keys.rate_bucket(forgot_scope(email))),
+    ])
+    if isinstance(user.get("coachId"), int):
+        try:
+            repo.update(keys.coach(client_id, user["coachId"]), "ADD memberCount :minus",
+                        condition="attribute_exists(PK) AND memberCount > :zero",
+                        values={":minus": -1, ":zero": 0}, return_values="NONE")
+        except ConditionFailed:
+            pass
+    return {"deleted": True, "id": user_id}
+
+
+def forgot_scope(email: str) -> str:
+    return f"pwforgot#{email}"
+
+
+# --- vouchers, as the registration form sees them -----------------------------------------------------------------
+class VoucherBody(ApiModel):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def validate_voucher(caller: Caller, code: str) -> dict[str, Any]:
+    """POST /auth/voucher/validate: `{valid, reason, voucher, partner, client}` (reason null when valid).
+    A voucher of another client than the key's is `other_client`, and shows nothing of that client."""
+    voucher = vouchers.get_voucher(code)
+    if voucher is None:
+        return {"valid": False, "reason": "not_found", "voucher": None, "partner": None, "client": None}
+    valid, reason = vouchers.state(voucher)
+    if not caller.universal and voucher.get("clientId") != caller.client_id:
+        return {"valid": False, "reason": "other_client", "voucher": vouchers.public_view(voucher),
+                "partner": None, "client": None}
+    client = clients.get_client(voucher["clientId"])
+    if client is None:
+        return {"valid": False, "reason": "not_found", "voucher": None, "partner": None, "client": None}
+    partner = get_repository().get(keys.partner(client["id"], voucher["partnerId"])) \
+        if voucher.get("partnerId") else None
+    return {"valid": valid, "reason": reason, "voucher": vouchers.public_view(voucher),
+            "partner": {"id": partner["id"], "name": partner["name"]} if partner else None,
+            "client": clients.summary(client)}
+
+
+# --- logout -----------------------------------------------------------------------------------------------------------
+class LogoutBody(ApiModel):
+    refreshToken: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    allDevices: bool = False
+
+
+def _bearer_family(authorization: str) -> str | None:
+    """The login (family) of the access token this request carries."""
+    from shared.auth import tokens
+
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        family = tokens.verify(token.strip()).get("fam")
+    except tokens.TokenError:
+        return None
+    return family if isinstance(family, str) else None
+
+
+def logout(caller: Caller, body: LogoutBody, authorization: str) -> dict[str, Any]:
+    """POST /auth/logout: end this login (the refresh token sent, else the bearer's own login), or with
+    `allDevices` every login of the member, and refuse every access token issued before now."""
+    from shared.auth.revocation import revoke_access_tokens
+
+    if body.allDevices:
+        ended = refresh_tokens.revoke_all(caller.client_id, caller.user_id)
+        revoke_access_tokens(caller.client_id, caller.user_id)
+        return {"loggedOut": True, "allDevices": True, "endedLogins": ended}
+    if body.refreshToken:
+        claims = refresh_tokens.read_claims(body.refreshToken)
+        if claims["sub"] != caller.user_id or claims["cid"] != caller.client_id:
+            raise AppError("INVALID_REFRESH_TOKEN", "This refresh token belongs to another sign-in")
+        family = str(claims["fam"])
+    else:
+        family = _bearer_family(authorization) or ""
+    ended = refresh_tokens.revoke(caller.client_id, caller.user_id, family) if family else 0
+    return {"loggedOut": True, "allDevices": False, "endedLogins": ended}
+
+
+def me_with_features(caller: Caller) -> dict[str, Any]:
+    """GET /auth/me: the member as in GET /users/me, plus the client's enabled features."""
+    view = me(caller)
+    flags = clients.features(clients.get_client(caller.client_id))
+    return {**view, "enabledFeatures": [name for name in clients.FEATURES if flags[name]]}

@@ -1,0 +1,123 @@
+"""Logins as refresh-token families, rotated on every use.
+
+A login starts a family: a refresh JWT (typ "refresh", 30 days, claim `fam`) whose SHA-256 alone is stored
+in the user partition at `keys.refresh_family(client, user, family)`, with a TTL. Each refresh presents the
+current token, gets a new pair, and the stored hash moves on with one conditional update (`tokenHash =
+:old`), so that of two refreshes racing with one token only one wins. A signed refresh token of a family
+whose stored hash differs is a retired one: presenting it revokes the whole family, so the thief's and the
+owner's later tokens (its successors) stop too. Logout deletes the family; logout from every device deletes
+them all. Deleting an account deletes them with the rest of the user partition.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from shared import clock
+from shared.auth import tokens
+from shared.db import keys
+from shared.db.repository import Action, ConditionFailed, get_repository
+from shared.errors import AppError
+from shared.settings import get_settings
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_family_id() -> str:
+    return "fam_" + secrets.token_hex(12)
+
+
+def _invalid(message: str = "The refresh token is not valid; sign in again") -> AppError:
+    return AppError("INVALID_REFRESH_TOKEN", message)
+
+
+def _pair(client_id: str, user_id: str, role: str, family_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new (access, refresh) pair of one family, and the refresh token's claims."""
+    settings = get_settings()
+    refresh, refresh_claims = tokens.issue(user_id, client_id, role, typ="refresh",
+                                           ttl_seconds=settings.refresh_token_days * 86400,
+                                           extra={"fam": family_id})
+    access, _ = tokens.issue(user_id, client_id, role, extra={"fam": family_id})
+    answer = {"accessToken": access, "refreshToken": refresh, "expiresIn": settings.access_token_seconds}
+    return answer, refresh_claims
+
+
+def start(client_id: str, user_id: str, role: str) -> dict[str, Any]:
+    """A new login: `{accessToken, refreshToken, expiresIn}`; one PutItem."""
+    family_id = new_family_id()
+    answer, claims = _pair(client_id, user_id, role, family_id)
+    now = clock.iso()
+    get_repository().put({
+        **keys.refresh_family(client_id, user_id, family_id), "familyId": family_id, "userId": user_id,
+        "clientId": client_id, "tokenHash": token_hash(answer["refreshToken"]), "rotations": 0,
+        "createdAt": now, "rotatedAt": now, "expiresAt": clock.iso(claims["exp"]), "ttl": int(claims["exp"]),
+    }, condition="attribute_not_exists(PK)")
+    return answer
+
+
+def read_claims(token: str) -> dict[str, Any]:
+    """The claims of a signed, unexpired refresh token, else 401 INVALID_REFRESH_TOKEN."""
+    try:
+        claims = tokens.verify(token, typ="refresh")
+    except tokens.TokenError as error:
+        raise _invalid("The refresh token has expired; sign in again" if error.code == "TOKEN_EXPIRED"
+                       else "The refresh token is not valid; sign in again") from None
+    if not isinstance(claims.get("fam"), str) or not claims["fam"].startswith("fam_"):
+        raise _invalid()
+    return claims
+
+
+def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]:
+    """Trade a current refresh token for a new pair. Reads: family (consistent) + user; writes: one update."""
+    claims = read_claims(token)
+    client_id, user_id, family_id = claims["cid"], claims["sub"], claims["fam"]
+    if not universal and client_id != key_client_id:
+        raise _invalid()
+    repo = get_repository()
+    family_key = keys.refresh_family(client_id, user_id, family_id)
+    family = repo.get(family_key, consistent=True)
+    if family is None or int(family.get("ttl", 0)) <= clock.now():
+        raise _invalid("This login has ended; sign in again")
+    presented = token_hash(token)
+    if not secrets.compare_digest(str(family.get("tokenHash", "")), presented):
+        repo.delete(family_key)
+        raise _invalid("This refresh token was already used; the login is revoked, sign in again")
+    user = repo.get(keys.user(client_id, user_id))
+    if user is None or user.get("status", "active") != "active":
+        repo.delete(family_key)
+        raise _invalid("This account is no longer active")
+    answer, new_claims = _pair(client_id, user_id, str(user.get("role") or "user"), family_id)
+    try:
+        repo.update(family_key, "SET tokenHash = :new, rotatedAt = :now, expiresAt = :exp, #ttl = :ttl "
+                                "ADD rotations :one",
+                    condition="tokenHash = :old", names={"#ttl": "ttl"},
+                    values={":new": token_hash(answer["refreshToken"]), ":old": presented, ":now": clock.iso(),
+                            ":exp": clock.iso(new_claims["exp"]), ":ttl": int(new_claims["exp"]), ":one": 1},
+                    return_values="NONE")
+    except ConditionFailed:  # another refresh with the same token won the race: that is reuse too
+        repo.delete(family_key)
+        raise _invalid("This refresh token was already used; the login is revoked, sign in again") from None
+    return answer
+
+
+def revoke(client_id: str, user_id: str, family_id: str) -> int:
+    """End one login. Returns how many were ended (0 or 1)."""
+    try:
+        get_repository().delete(keys.refresh_family(client_id, user_id, family_id),
+                                condition="attribute_exists(PK)")
+    except ConditionFailed:
+        return 0
+    return 1
+
+
+def revoke_all(client_id: str, user_id: str) -> int:
+    """End every login of the user: one Query of the user partition, deletes in transactions of 100."""
+    repo = get_repository()
+    families = repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.refresh_family_prefix(),
+                          consistent=True)
+    for start_at in range(0, len(families), 100):
+        repo.transact([Action.delete({"PK": f["PK"], "SK": f["SK"]}) for f in families[start_at:start_at + 100]])
+    return len(families)
