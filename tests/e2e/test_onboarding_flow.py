@@ -95,9 +95,10 @@ def test_given_the_guide_requests_when_sent_as_written_then_profile_ranked_coach
 
 def test_given_the_same_requests_twice_then_the_answer_is_the_same_ranking(api, demo):
     key = demo["apiKeys"]["studio"]
-    api.request("POST", "/onboarding/profile", body=GUIDE_PROFILE, headers={**JSON, "X-API-Key": key})
-    first = api.request("POST", "/onboarding/recommend-coaches", body=GUIDE_RECOMMEND, headers={**JSON, "X-API-Key": key})
-    again = api.request("POST", "/onboarding/recommend-coaches", body=GUIDE_RECOMMEND, headers={**JSON, "X-API-Key": key})
+    headers = {**JSON, "X-API-Key": key}
+    api.request("POST", "/onboarding/profile", body=GUIDE_PROFILE, headers=headers)
+    first = api.request("POST", "/onboarding/recommend-coaches", body=GUIDE_RECOMMEND, headers=headers)
+    again = api.request("POST", "/onboarding/recommend-coaches", body=GUIDE_RECOMMEND, headers=headers)
     assert first.data["coaches"] == again.data["coaches"]
 
 
