@@ -264,3 +264,34 @@ def test_given_the_universal_key_without_a_bearer_then_the_wizard_runs_in_the_de
     saved = api.post("/onboarding/profile", {"sessionId": session, "age": 30}, api_key=demo["apiKeys"]["universal"])
     assert saved.status == 201
     assert api.get(f"/onboarding/profile/{session}", api_key=demo["apiKeys"]["studio"]).data["profile"]["age"] == 30
+
+
+# --- registration meets the wizard -------------------------------------------------------------------------
+def test_given_24h_and_1s_passed_then_registering_with_the_session_is_refused_and_creates_no_account(
+        api, demo, clock):
+    key, session = demo["apiKeys"]["studio"], new_session()
+    email = f"late-{secrets.token_hex(4)}@example.com"
+    api.post("/onboarding/profile", {"sessionId": session, "name": "Late"}, api_key=key)
+    clock.advance(DAY + 1)
+    late = api.post("/auth/register", {"email": email, "password": "securepassword", "sessionId": session},
+                    api_key=key)
+    assert late.status == 404 and late.code == "ONBOARDING_SESSION_NOT_FOUND"
+    assert api.post("/auth/register", {"email": email, "password": "securepassword"}, api_key=key).status == 201
+
+
+def test_given_a_registration_with_the_session_then_the_profile_moves_and_the_session_is_consumed(api, demo):
+    key, session = demo["apiKeys"]["studio"], new_session()
+    api.post("/onboarding/profile", {"sessionId": session, "name": "Noor", "fitnessGoal": "flexibility"},
+             api_key=key)
+    api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 3}, api_key=key)
+    registered = api.post("/auth/register", {"email": f"noor-{secrets.token_hex(4)}@example.com",
+                                             "password": "securepassword", "sessionId": session}, api_key=key)
+    assert registered.status == 201
+    assert registered.data["user"]["profile"]["fitnessGoal"] == "flexibility"
+    assert registered.data["user"]["coach"]["id"] == 3
+    assert api.get(f"/onboarding/profile/{session}", api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    assert api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 5},
+                    api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    again = api.post("/auth/register", {"email": f"twice-{secrets.token_hex(4)}@example.com",
+                                        "password": "securepassword", "sessionId": session}, api_key=key)
+    assert again.status == 404 and again.code == "ONBOARDING_SESSION_NOT_FOUND"
