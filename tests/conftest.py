@@ -55,3 +55,18 @@ def clock() -> Iterator[Any]:
 
     yield shared_clock
     shared_clock.reset()
+
+
+@pytest.fixture
+def new_member(local_api: LocalStack) -> Any:
+    """A factory of freshly registered members over HTTP: `new_member(api_key)` -> {email, password, user,
+    accessToken, refreshToken, client} (each from its own address, under the key's client)."""
+    import uuid
+
+    def register(api_key: str, **fields: Any) -> dict[str, Any]:
+        body = {"email": f"member-{uuid.uuid4().hex[:12]}@example.com", "password": "securepassword", **fields}
+        reply = Api(f"{local_api.base_url}/api/v1").post("/auth/register", body, api_key=api_key)
+        assert reply.status == 201, reply.json
+        return {"email": body["email"], "password": body["password"], **reply.data}
+
+    return register
