@@ -52,10 +52,16 @@ def forget_cache() -> None:
         _classes.clear()
 
 
+def _fresh(expires: float, ttl: float) -> bool:
+    """Not expired, and not filled "in the future" (a clock moved back must not keep an entry alive)."""
+    now = clock.now()
+    return now < expires <= now + ttl
+
+
 def people(client_id: str) -> People:
     """The client's coaches and categories (two small Queries, cached PEOPLE_CACHE_SECONDS)."""
     hit = _people.get(client_id)
-    if hit and hit[0] > clock.now():
+    if hit and _fresh(hit[0], PEOPLE_CACHE_SECONDS):
         return hit[1]
     repo = get_repository()
     pk = keys.catalog_pk(client_id)
@@ -69,7 +75,7 @@ def people(client_id: str) -> People:
 def all_classes(client_id: str) -> list[dict[str, Any]]:
     """Every active class of the client (one paginated Query, cached CLASSES_CACHE_SECONDS)."""
     hit = _classes.get(client_id)
-    if hit and hit[0] > clock.now():
+    if hit and _fresh(hit[0], CLASSES_CACHE_SECONDS):
         return hit[1]
     items = [c for c in get_repository().query(keys.catalog_pk(client_id), sk_prefix="CLASS#") if is_active(c)]
     for item in items:
