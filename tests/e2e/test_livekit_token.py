@@ -235,3 +235,11 @@ def test_given_a_members_agent_credential_then_it_cannot_use_the_anonymous_onboa
                      api_key=key, token=credential)
     assert reply.status == 403 and reply.code == "FORBIDDEN"
     assert api.get("/content/classes", api_key=key, token=credential).status == 200
+
+
+@pytest.mark.parametrize("bearer, code", [("not-a-token", "UNAUTHORIZED"), ("expired", "TOKEN_EXPIRED")])
+def test_given_a_bad_bearer_on_the_optional_bearer_route_then_401_not_an_anonymous_token(api, demo, bearer, code):
+    if bearer == "expired":
+        bearer, _ = tokens.issue("usr_expired_voice", demo["clients"]["studio"]["id"], "user", ttl_seconds=-60)
+    reply = api.post("/livekit/token", {}, api_key=demo["apiKeys"]["studio"], token=bearer)
+    assert reply.status == 401 and reply.code == code
