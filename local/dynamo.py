@@ -24,7 +24,23 @@ def start_moto(port: int | None = None, host: str = "127.0.0.1") -> tuple[Any, s
     port = port or free_port()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    server._server.app = _one_at_a_time(server._server.app)  # werkzeug reads .app per request
     return server, f"http://127.0.0.1:{port}"
+
+
+def _one_at_a_time(app: Any) -> Any:
+    """Serve one DynamoDB call at a time. DynamoDB applies each call atomically; moto's threaded server does
+    not (a transaction snapshots and restores whole tables, a conditional put checks then writes), so
+    concurrent requests could see or leave half-done writes. One lock makes every call atomic, as in AWS."""
+    import threading
+
+    lock = threading.Lock()
+
+    def serialized(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialized
 
 
 def create_table(client: Any, table_name: str) -> bool:

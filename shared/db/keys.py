@@ -136,7 +136,7 @@ def email_index(email: str) -> str:
 
 
 def client_users_index(client_id: str) -> str:
-    """GSI2 partition of a client's members, sorted by `createdAt#userId` (member lists, checks)."""
+    """GSI1 partition of a client's members, sorted by `createdAt#userId` (member lists, checks)."""
     return f"{client_pk(client_id)}#USERS"
 
 

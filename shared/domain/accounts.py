@@ -3,7 +3,7 @@
 Storage (shared/db/keys.py):
 - the user: `keys.user(client, userId)` in the user partition, which holds everything the member owns
   (logins, pending resets, local mail, and the other groups' items), so that deletion is one Query;
-  GSI2 (`keys.client_users_index(client)`) lists a client's members;
+  GSI1 (`keys.client_users_index(client)`) lists a client's members;
 - the email claim: `keys.email_claim(client, email)`, unique per client, with GSI1 = (`keys.email_index(email)`,
   client id) so that the universal key finds the clients an email belongs to.
 
@@ -141,7 +141,7 @@ def new_user_item(client_id: str, user_id: str, email: str, password_hash: str, 
         "profile": profile or {}, "settings": {**DEFAULT_SETTINGS, **(settings or {})},
         "coachId": coach_id, "partnerId": partner_id, "voucherCode": voucher_code,
         "createdAt": now, "updatedAt": now,
-        "GSI2PK": keys.client_users_index(client_id), "GSI2SK": f"{now}#{user_id}",
+        "GSI1PK": keys.client_users_index(client_id), "GSI1SK": f"{now}#{user_id}",
     }
 
 
