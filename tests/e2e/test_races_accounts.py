@@ -78,3 +78,23 @@ def test_given_one_email_when_10_register_at_once_then_exactly_one_user(api, dem
     members = _members_with(studio, {email})
     assert len(members) == 1
     assert get_repository().get(keys.email_claim(studio, email), consistent=True)["userId"] == members[0]["id"]
+
+
+def test_given_one_onboarding_session_when_10_register_with_it_at_once_then_it_is_merged_once(api, demo):
+    # Given one onboarding session of the studio
+    key = demo["apiKeys"]["studio"]
+    session = f"race-{uuid.uuid4().hex}"
+    saved = Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip()).post(
+        "/onboarding/profile", {"sessionId": session, "age": 44, "fitnessGoal": "strength"}, api_key=key)
+    assert saved.status in (200, 201), saved.json
+    emails = [f"onb-{uuid.uuid4().hex[:10]}@example.com" for _ in range(THREADS)]
+
+    # When ten registrations (ten different emails) name it at the same moment
+    replies = _race(api, [{"email": e, "password": "securepassword", "sessionId": session} for e in emails], key)
+
+    # Then one account got the profile; the session could not be consumed again
+    assert sorted(r.status for r in replies) == [201] + [404] * (THREADS - 1), [r.json for r in replies]
+    assert {r.json["code"] for r in replies if r.status == 404} == {"ONBOARDING_SESSION_NOT_FOUND"}
+    winner = next(r for r in replies if r.status == 201).data["user"]
+    assert winner["profile"]["age"] == 44
+    assert [m["id"] for m in _members_with(demo["clients"]["studio"]["id"], set(emails))] == [winner["id"]]
