@@ -60,13 +60,13 @@ class TokenBucket:
             return False
 
 
-def _load_handler(logical_id: str, code_dir: Path) -> Callable[..., Any]:
+def _load_handler(logical_id: str, code_dir: Path, attribute: str) -> Callable[..., Any]:
     spec = importlib.util.spec_from_file_location(f"stvos_functions.{logical_id}", code_dir / "app.py")
     if spec is None or spec.loader is None:
         raise RuntimeError(f"cannot load {code_dir}/app.py")
     module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.handler
+    return getattr(module, attribute)
 
 
 def _ensure_event_loop() -> None:
@@ -92,7 +92,8 @@ class Gateway:
     def handler(self, logical_id: str) -> Callable[..., Any]:
         with self._handlers_lock:
             if logical_id not in self._handlers:
-                self._handlers[logical_id] = _load_handler(logical_id, self.api.functions[logical_id])
+                self._handlers[logical_id] = _load_handler(logical_id, self.api.functions[logical_id],
+                                                           self.api.handlers[logical_id])
             return self._handlers[logical_id]
 
     def gateway_response(self, kind: str, context: dict[str, Any] | None = None,

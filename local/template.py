@@ -61,6 +61,7 @@ class ApiDefinition:
     gateway_responses: dict[str, dict[str, Any]]
     cors: dict[str, str]
     functions: dict[str, Path]  # logical id -> code dir
+    handlers: dict[str, str]  # logical id -> handler attribute of app.py
     table: dict[str, Any]
     table_logical_id: str
 
@@ -100,12 +101,14 @@ def api_definition() -> ApiDefinition:
         authorizers[name] = Authorizer(name, _ref(spec["FunctionArn"]), tuple(identity.get("Headers", [])),
                                        int(identity.get("ReauthorizeEvery", 300)))
     functions: dict[str, Path] = {}
+    handlers: dict[str, str] = {}
     routes: list[Route] = []
     for logical_id, resource in resources.items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         code_dir = ROOT / resource["Properties"]["CodeUri"]
         functions[logical_id] = code_dir
+        handlers[logical_id] = str(resource["Properties"].get("Handler", "app.handler")).split(".", 1)[1]
         for event in resource["Properties"].get("Events", {}).values():
             if event["Type"] != "Api" or _ref(event["Properties"].get("RestApiId")) != api_id:
                 continue
@@ -119,7 +122,7 @@ def api_definition() -> ApiDefinition:
     routes.sort(key=lambda r: [(seg.startswith("{"), seg) for seg in r.path.split("/")])
     cors = {k: _unquote(v) for k, v in props.get("Cors", {}).items()}
     table_id, table = next((k, v) for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table")
-    return ApiDefinition(routes, authorizers, props.get("GatewayResponses", {}), cors, functions,
+    return ApiDefinition(routes, authorizers, props.get("GatewayResponses", {}), cors, functions, handlers,
                          table["Properties"], table_id)
 
 

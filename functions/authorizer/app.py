@@ -32,12 +32,23 @@ def _policy(effect: str, resource: str, principal: str, context: dict[str, Any],
     return answer
 
 
-def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+def _authorize(event: dict[str, Any], *, with_bearer: bool) -> dict[str, Any]:
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
     resource = _whole_api(str(event.get("methodArn", "")))
     try:
-        identity = resolve(headers.get("x-api-key"), headers.get("authorization"))
+        identity = resolve(headers.get("x-api-key"), headers.get("authorization") if with_bearer else None)
     except AuthFailure as failure:
         logger.info("denied", extra={"code": failure.code})
         return _policy("Deny", resource, "denied", {"errorCode": failure.code, "errorMessage": failure.message})
     return _policy("Allow", resource, identity.user_id or identity.key_id, identity.context(), identity.usage_key)
+
+
+def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+    """Key and bearer: for authorizers whose identity sources include Authorization, or that are not cached."""
+    return _authorize(event, with_bearer=True)
+
+
+def key_only_handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+    """Key alone, the bearer ignored: API Gateway caches this answer per X-API-Key, so it must not depend on
+    any other header (else one member's identity would be served to the next caller with the same key)."""
+    return _authorize(event, with_bearer=False)

@@ -137,3 +137,19 @@ def test_given_no_headers_at_all_then_the_anonymous_identity(authorize):
     answer = authorize({})
     assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert answer["context"]["clientId"] == "" and answer["context"]["keyId"] == ""
+
+
+def test_given_the_key_only_authorizer_then_its_cached_answer_ignores_any_bearer(demo):
+    """API Gateway caches the key-only authorizer per X-API-Key: its answer must not carry a member's identity
+    (or, with the universal key, a member's client) to the next caller with the same key."""
+    spec = importlib.util.spec_from_file_location("key_authorizer_under_test", ROOT / "functions/authorizer/app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    partner = demo["clients"]["partner"]["id"]
+    for key, expected_client in ((demo["apiKeys"]["partner"], partner), (demo["apiKeys"]["universal"], "")):
+        event = authorizer_event("/api/v1/content/classes", "GET", "/api/v1/content/classes",
+                                 {"X-API-Key": key, "Authorization": f"Bearer {_token(partner)}"})
+        answer = module.key_only_handler(event)
+        assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+        assert answer["context"]["userId"] == "" and answer["context"]["role"] == ""
+        assert answer["context"]["clientId"] == expected_client
