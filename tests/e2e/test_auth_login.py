@@ -209,3 +209,21 @@ def test_given_many_reset_requests_for_one_email_then_429(api, demo, new_member)
     statuses = [_fresh(api).post("/auth/password/forgot", {"email": member["email"]},
                                  api_key=demo["apiKeys"]["studio"]).status for _ in range(4)]
     assert statuses == [202, 202, 202, 429]
+
+
+def test_given_an_unknown_email_then_the_answer_takes_as_long_as_a_wrong_password(api, demo, new_member):
+    """An unknown account is checked against a dummy hash: timing does not tell which emails exist."""
+    import statistics
+    import time
+
+    key = demo["apiKeys"]["studio"]
+    member = new_member(key)
+
+    def timed(email: str) -> float:
+        started = time.perf_counter()
+        assert _login(api, key, email, "wrong-password-1").status == 401
+        return time.perf_counter() - started
+
+    known = statistics.median(timed(member["email"]) for _ in range(5))
+    unknown = statistics.median(timed(f"ghost-{uuid.uuid4().hex[:8]}@example.com") for _ in range(5))
+    assert 0.6 < unknown / known < 1.7, (known, unknown)
