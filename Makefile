@@ -18,7 +18,7 @@ PY313_BIN := $(shell p=$$(command -v python3.13 2>/dev/null) && python3.13 -c pa
 	{ command -v pyenv >/dev/null 2>&1 && v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13' | tail -1) && \
 	  [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin"; })
 
-.PHONY: help setup run test test-fast lint-template build bench admin events clean
+.PHONY: help setup run test test-fast lint-template build bench admin events openapi clean
 
 help:
 	@echo "make run    serve the API on http://127.0.0.1:3000 (PORT=... to change) with demo data"
@@ -73,3 +73,6 @@ events: $(VENV)/.installed
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache
+
+openapi: $(VENV)/.installed
+	$(PY) -m local.openapi

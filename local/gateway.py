@@ -20,6 +20,9 @@ from typing import Any, Callable
 from local.events import authorizer_event, proxy_event
 from local.template import ApiDefinition, Route, api_definition, load_template, unquote
 
+DOCUMENT_PATH = "/api/v1/openapi.json"
+DOCS_PATH = "/api/v1/docs"
+
 
 @dataclass
 class Response:
@@ -84,6 +87,7 @@ class Gateway:
         self._handlers_lock = threading.Lock()
         self._auth_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
         self._buckets: dict[str, TokenBucket] = {}
+        self._document: dict[str, Any] | None = None
         params = load_template().get("Parameters", {})
         self.client_rate = float(params.get("ClientRatePerSecond", {}).get("Default", 50))
         self.client_burst = int(params.get("ClientBurst", {}).get("Default", 100))
@@ -122,10 +126,13 @@ class Gateway:
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
                source_ip: str) -> Response:
         path, _, query = raw_path.partition("?")
+        if method == "GET" and path in (DOCUMENT_PATH, DOCS_PATH):
+            return self._documentation(path)
         routes = [(route, params) for route in self.api.routes if (params := route.match(path)) is not None]
         if method == "OPTIONS" and routes:
             return self._preflight()
-        chosen = next(((r, p) for r, p in routes if r.method == method), None)
+        chosen = next(((r, p) for r, p in routes if r.method == method), None) \
+            or next(((r, p) for r, p in routes if r.method == "ANY"), None)
         if chosen is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", message="Missing Authentication Token")
         route, path_params = chosen
@@ -145,6 +152,20 @@ class Gateway:
                             path_params=path_params, source_ip=source_ip, request_id=request_id,
                             authorizer=auth_context)
         return self._invoke(route.function, event, request_id)
+
+    def _documentation(self, path: str) -> Response:
+        """The OpenAPI document and its page: served by the local API only (built from the apps, cached)."""
+        with self._handlers_lock:
+            if self._document is None:
+                from local.openapi import build
+
+                self._document = build()
+        if path == DOCUMENT_PATH:
+            return Response(200, {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+                            json.dumps(self._document).encode())
+        from local.docs_page import render
+
+        return Response(200, {"Content-Type": "text/html; charset=utf-8"}, render(self._document).encode())
 
     def _preflight(self) -> Response:
         cors = self.api.cors

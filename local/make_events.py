@@ -9,26 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from local.events import proxy_event
-from local.template import ROOT, Route, api_definition
+from local.guide_examples import REQUEST_EXAMPLES
+from local.template import ROOT, Route, documented_routes
 
 EVENTS_DIR = ROOT / "events"
 SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
-SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("POST", "/api/v1/auth/register"): {"email": "test@example.com", "password": "securepassword",
-                                        "name": "Test User"},
-    ("POST", "/api/v1/auth/login"): {"email": "test@example.com", "password": "securepassword"},
-    ("POST", "/api/v1/auth/refresh"): {"refreshToken": "<refresh-token>"},
-    ("POST", "/api/v1/auth/voucher/validate"): {"code": "STUDIO-ABC123"},
-    ("POST", "/api/v1/onboarding/profile"): {"sessionId": "unique-session-id", "name": "Jane", "age": 28,
-                                             "fitnessGoal": "weight_loss", "fitnessLevel": "intermediate"},
-    ("POST", "/api/v1/onboarding/recommend-coaches"): {"sessionId": "unique-session-id"},
-    ("POST", "/api/v1/onboarding/select-coach"): {"sessionId": "unique-session-id", "coachId": 5},
-    ("POST", "/api/v1/livekit/token"): {"roomName": "onboarding-session",
-                                        "context": "User is starting their fitness journey",
-                                        "agentName": "fitness-coach"},
-    ("POST", "/api/v1/sessions/start"): {"classId": 42, "deviceType": "mobile"},
-    ("POST", "/api/v1/sessions/{id}/progress"): {"progressSeconds": 540, "totalDurationSeconds": 1800},
-}
 STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyId": "key_demo",
                   "universal": "false", "tokenExp": "0", "principalId": "key_demo"}
 USER_CONTEXT = {**STUDIO_CONTEXT, "userId": "usr_demo", "role": "user", "tokenExp": "4102444800",
@@ -52,7 +37,7 @@ def event_for(route: Route) -> dict[str, Any]:
         context = USER_CONTEXT if route.authorizer == "UserAuthorizer" else STUDIO_CONTEXT
         if route.authorizer == "UserAuthorizer":
             headers["Authorization"] = "Bearer <access-token>"
-    body = SAMPLE_BODIES.get((route.method, route.path))
+    body = REQUEST_EXAMPLES.get((route.method, route.path))
     if body is None and route.method in ("POST", "PUT", "PATCH"):
         body = {}
     if body is not None:
@@ -66,7 +51,7 @@ def main() -> None:
     EVENTS_DIR.mkdir(exist_ok=True)
     for old in EVENTS_DIR.glob("*.json"):
         old.unlink()
-    for route in api_definition().routes:
+    for route in documented_routes():
         event = event_for(route)
         event["requestContext"]["requestTimeEpoch"] = 1772280000000
         (EVENTS_DIR / event_file_name(route)).write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
@@ -76,7 +61,7 @@ def main() -> None:
                     "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000",
                     **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}}
     (ROOT / "env.json").write_text(json.dumps({"Parameters": local_values}, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(api_definition().routes)} events to events/ and env.json")
+    print(f"wrote {len(documented_routes())} events to events/ and env.json")
 
 
 if __name__ == "__main__":

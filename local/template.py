@@ -128,3 +128,8 @@ def api_definition() -> ApiDefinition:
 
 def unquote(value: Any) -> str:
     return _unquote(value)
+
+
+def documented_routes() -> list[Route]:
+    """The routes with a method of their own (the ANY catch-alls only turn other methods into 405)."""
+    return [route for route in api_definition().routes if route.method != "ANY"]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import ratelimit
-from shared.errors import AppError, error_body, success_body
+from shared.errors import STATUS_BY_CODE, AppError, error_body, success_body
 from shared.http.caller import Caller
 from shared.logs import logger
 from shared.settings import get_settings
@@ -31,6 +31,17 @@ class ApiModel(BaseModel):
 
 def ok(data: Any) -> dict[str, Any]:
     return success_body(data)
+
+
+def errors(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the error codes its handler may answer with beyond the common ones
+    (authentication, validation, rate limits, server errors), which the OpenAPI builder adds by itself."""
+    by_status: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status = STATUS_BY_CODE[code]
+        entry = by_status.setdefault(status, {"description": "Error", "x-error-codes": []})
+        entry["x-error-codes"].append(code)
+    return by_status
 
 
 def error_response(error: AppError) -> JSONResponse:
@@ -63,7 +74,8 @@ async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONRespons
     if exc.status_code == 404:
         return error_response(AppError("NOT_FOUND", "No such route"))
     if exc.status_code == 405:
-        return error_response(AppError("METHOD_NOT_ALLOWED", "Method not allowed on this route"))
+        return error_response(AppError("METHOD_NOT_ALLOWED", "Method not allowed on this route",
+                                       headers=dict(exc.headers or {})))
     return error_response(AppError("BAD_REQUEST", str(exc.detail), status=exc.status_code))
 
 

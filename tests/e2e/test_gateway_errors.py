@@ -42,8 +42,16 @@ def test_given_optional_bearer_routes_then_a_bad_bearer_is_still_refused(api, de
     _envelope(reply, 401, "UNAUTHORIZED")
 
 
-def test_given_the_wrong_method_then_the_envelope(api):
-    _envelope(api.delete("/health"), 404, "NOT_FOUND")
+@pytest.mark.parametrize("method", ["DELETE", "TRACE", "PATCH"])
+def test_given_a_method_the_path_does_not_serve_then_405_in_the_envelope(api, method):
+    reply = api.request(method, "/health")
+    _envelope(reply, 405, "METHOD_NOT_ALLOWED")
+    assert "GET" in (reply.header("Allow") or "")
+
+
+def test_given_a_wrong_method_on_a_user_route_then_405_without_reaching_any_data(api, demo):
+    _envelope(api.request("PUT", "/content/discover", api_key=demo["apiKeys"]["studio"]), 405,
+              "METHOD_NOT_ALLOWED")
 
 
 def test_given_a_body_over_the_gateway_limit_then_413(api, demo):

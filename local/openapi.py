@@ -1,0 +1,178 @@
+"""One OpenAPI 3.1 document for the whole API, built from the functions' own FastAPI apps and template.yaml.
+
+The apps give paths, parameters and request bodies; the template gives which authorizer guards each route (so
+the security requirement and the 401 codes), and the builder adds the answers every route shares: validation,
+payload and media-type errors where there is a body, 404 where an id is in the path, rate limits, server errors.
+Route-specific errors come from each route's `responses=errors(...)`. `make openapi` writes docs/openapi.json.
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.openapi.utils import get_openapi
+
+from local.guide_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
+from local.template import ROOT, Route, documented_routes
+
+DOCUMENT = ROOT / "docs" / "openapi.json"
+ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
+SECURITY = {
+    None: [],
+    "KeyAuthorizer": [{"ApiKey": []}],
+    "UserAuthorizer": [{"ApiKey": [], "Bearer": []}],
+    "OptionalAuthorizer": [{}, {"ApiKey": []}, {"ApiKey": [], "Bearer": []}],
+}
+AUTH_CODES = {
+    None: [],
+    "KeyAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY"],
+    "UserAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY", "TOKEN_EXPIRED"],
+    "OptionalAuthorizer": ["MISSING_API_KEY", "UNAUTHORIZED", "INVALID_API_KEY", "TOKEN_EXPIRED"],
+}
+STATUS_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+               405: "Method not allowed", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
+               429: "Rate limited", 500: "Internal error", 503: "Service unavailable"}
+RETRY_AFTER = {"Retry-After": {"description": "Whole seconds until a request would pass",
+                               "schema": {"type": "integer", "minimum": 1}}}
+
+COMPONENTS: dict[str, Any] = {
+    "securitySchemes": {
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                   "description": "Identifies the client (tenant). Scopes every request to that client's data."},
+        "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                   "description": "The member's access token (15 minutes), from register, login or refresh."},
+    },
+    "schemas": {
+        "ErrorEnvelope": {
+            "type": "object", "required": ["success", "error", "code"],
+            "properties": {
+                "success": {"const": False},
+                "error": {"type": "string", "description": "Human-readable description"},
+                "code": {"type": "string", "description": "Machine-readable code"},
+                "details": {"description": "A string, or for validation the offending fields",
+                            "anyOf": [{"type": "string"}, {"type": "object"},
+                                      {"type": "array", "items": {
+                                          "type": "object", "properties": {"field": {"type": "string"},
+                                                                           "reason": {"type": "string"}}}}]},
+            },
+        },
+        "SuccessEnvelope": {
+            "type": "object", "required": ["success", "data"],
+            "properties": {"success": {"const": True}, "data": {}},
+        },
+    },
+}
+
+
+def _load_app(route_function: str, code_dir: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"openapi_{route_function}", code_dir / "app.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.app
+
+
+def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
+    schema = {"allOf": [{"$ref": ENVELOPE_REF},
+                        {"type": "object", "properties": {"code": {"enum": sorted(set(codes))}}}]}
+    response: dict[str, Any] = {
+        "description": f"{STATUS_TEXT.get(status, 'Error')}: {', '.join(sorted(set(codes)))}",
+        "content": {"application/json": {"schema": schema,
+                                         "example": {"success": False, "error": STATUS_TEXT.get(status, "Error"),
+                                                     "code": sorted(set(codes))[0]}}},
+    }
+    if status in (429, 503):
+        response["headers"] = copy.deepcopy(RETRY_AFTER)
+    return response
+
+
+def _common_codes(route: Route, operation: dict[str, Any]) -> list[str]:
+    codes = list(AUTH_CODES[route.authorizer]) + ["RATE_LIMITED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]
+    if route.authorizer:
+        codes.append("FORBIDDEN")  # a voice agent's credential off its routes
+    parameters = operation.get("parameters", [])
+    if "requestBody" in operation:
+        codes += ["VALIDATION_ERROR", "INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"]
+    elif parameters:
+        codes.append("VALIDATION_ERROR")
+    if any(p.get("in") == "path" for p in parameters):
+        codes.append("NOT_FOUND")
+    return codes
+
+
+def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
+    from shared.errors import STATUS_BY_CODE
+
+    operation = copy.deepcopy(operation)
+    operation["security"] = SECURITY[route.authorizer]
+    operation["tags"] = [route.path.split("/")[3]]
+    responses: dict[str, Any] = {}
+    codes_by_status: dict[int, list[str]] = {}
+    for code in _common_codes(route, operation):
+        codes_by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
+    for status, answer in operation.get("responses", {}).items():
+        if status == "422":
+            continue
+        declared = answer.get("x-error-codes")
+        if declared:
+            codes_by_status.setdefault(int(status), []).extend(declared)
+            continue
+        success = {"description": answer.get("description") or "Success",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SuccessEnvelope"}}}}
+        example = RESPONSE_EXAMPLES.get((route.method, route.path))
+        if example is not None:
+            success["content"]["application/json"]["example"] = example
+        responses[status] = success
+    for status, codes in sorted(codes_by_status.items()):
+        responses[str(status)] = _error_response(status, codes)
+    operation["responses"] = dict(sorted(responses.items()))
+    request_example = REQUEST_EXAMPLES.get((route.method, route.path))
+    if request_example is not None and "requestBody" in operation:
+        operation["requestBody"]["content"]["application/json"]["example"] = request_example
+    return operation
+
+
+def build() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    by_function: dict[str, list[Route]] = {}
+    for route in documented_routes():
+        by_function.setdefault(route.function, []).append(route)
+    for function, routes in by_function.items():
+        app = _load_app(function, routes[0].code_dir)
+        spec = get_openapi(title=app.title, version=app.version, routes=app.routes, openapi_version="3.1.0")
+        schemas.update(spec.get("components", {}).get("schemas", {}))
+        for route in routes:
+            operation = spec["paths"][route.path][route.method.lower()]
+            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    components = copy.deepcopy(COMPONENTS)
+    components["schemas"].update(dict(sorted(schemas.items())))
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "sTvOS v1 API", "version": "1.0.0",
+                 "description": "One API for many branded fitness apps. Every answer is an envelope: "
+                                "`{success: true, data}` or `{success: false, error, code, details}`."},
+        "servers": [{"url": "https://api.studiostv.net", "description": "production"},
+                    {"url": "http://127.0.0.1:3000", "description": "make run"}],
+        "paths": dict(sorted(paths.items())),
+        "components": components,
+    }
+    return document
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=False) + "\n"
+
+
+def main() -> None:
+    DOCUMENT.parent.mkdir(exist_ok=True)
+    DOCUMENT.write_text(render(), encoding="utf-8")
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
