@@ -424,10 +424,10 @@ def update_me(caller: Caller, body: UpdateMeBody) -> dict[str, Any]:
             values[":name"] = body.name
     for group, model, fields in (("profile", body.profile, PROFILE_FIELDS),
                                  ("settings", body.settings, SETTINGS_FIELDS)):
-        if model is None:
-            continue
-        names[f"#{group}"] = group
-        for i, field in enumerate(f for f in fields if f in model.model_fields_set):
+        sent = [f for f in fields if model is not None and f in model.model_fields_set]
+        if sent:
+            names[f"#{group}"] = group
+        for i, field in enumerate(sent):
             names[f"#{group}{i}"] = field
             value = getattr(model, field)
             if value is None:

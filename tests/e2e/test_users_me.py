@@ -144,3 +144,10 @@ def test_given_a_deleted_account_then_its_old_token_cannot_write_anything_again(
     assert reply.status == 401
     user_pk = keys.user_pk(member["user"]["clientId"], member["user"]["id"])
     assert get_repository().query(user_pk, consistent=True) == []
+
+
+@pytest.mark.parametrize("body", [{}, {"profile": {}}, {"settings": {}}, {"profile": None}])
+def test_given_an_update_that_sends_nothing_then_200_and_nothing_changes(api, demo, member, body):
+    reply = _fresh(api).patch("/users/me", body, api_key=demo["apiKeys"]["studio"], token=member["accessToken"])
+    assert reply.status == 200, reply.json
+    assert reply.data == member["user"]
