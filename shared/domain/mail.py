@@ -1,11 +1,13 @@
-"""Outgoing mail: Amazon SES (v2) in AWS, a local outbox everywhere else.
+"""Outgoing mail: Amazon SES (v2 API, through botocore) in AWS, a local outbox everywhere else.
 
 In AWS set MAIL_FROM to a verified SES identity; the function then needs `ses:SendEmail` on that identity
-(template.yaml: a `SESCrudPolicy` or an inline statement for `ses:SendEmail`). Without MAIL_FROM, or with
-MAIL_OUTBOX=local, a message is stored in the table instead, in its recipient's user partition (so that
-deleting the account deletes it) with a one-hour TTL, printed on the local API's console, and listed by
-`outbox()`, which the admin CLI can show. The local outbox holds the message as sent, reset links included:
-it is for development only, and never used when MAIL_FROM is set.
+(template.yaml: a `MAIL_FROM` variable and a `SESCrudPolicy`, or an inline statement for `ses:SendEmail`).
+Outside Lambda without MAIL_FROM (the local API, tests), or anywhere with MAIL_OUTBOX=local (`sam local`
+with env.json), a message is stored in the table instead, in its recipient's user partition (so that
+deleting the account deletes it) with a one-hour TTL, printed on the console, and listed by `outbox()`.
+The local outbox holds the message as sent, reset links included: it is for development only. In Lambda
+without MAIL_FROM nothing is stored or printed (a reset link must never reach the logs); the failure is
+logged without the message.
 """
 from __future__ import annotations
 
@@ -22,16 +24,24 @@ OUTBOX_TTL_SECONDS = 3600
 
 
 def uses_local_outbox() -> bool:
-    return os.environ.get("MAIL_OUTBOX", "").lower() == "local" or not os.environ.get("MAIL_FROM")
+    if os.environ.get("MAIL_OUTBOX", "").lower() == "local":
+        return True
+    return not os.environ.get("MAIL_FROM") and not os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
 
 
 def send(*, to: str, subject: str, text: str, client_id: str, user_id: str) -> str:
-    """Send one plain-text message; returns its id (the SES message id in AWS)."""
+    """Send one plain-text message; returns its id (the SES message id in AWS, "" when not sent)."""
     if uses_local_outbox():
         return _store_locally(to=to, subject=subject, text=text, client_id=client_id, user_id=user_id)
-    import boto3  # only where mail really leaves, and only when it does
+    if not os.environ.get("MAIL_FROM"):
+        from shared.logs import logger
 
-    response = boto3.client("sesv2", region_name=get_settings().region).send_email(
+        logger.error("mail not sent: MAIL_FROM is not configured", extra={"subject": subject})
+        return ""
+    import botocore.session  # only where mail really leaves, and only when it does
+
+    ses = botocore.session.get_session().create_client("sesv2", region_name=get_settings().region)
+    response = ses.send_email(
         FromEmailAddress=os.environ["MAIL_FROM"],
         Destination={"ToAddresses": [to]},
         Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"},

@@ -73,3 +73,28 @@ def test_given_a_vouchers_last_use_then_the_redemption_also_marks_it_redeemed_an
     early = accounts._voucher_redemption({"code": "V-1", "redemptions": 0, "maxRedemptions": 3}, "c1")
     assert ":redeemed" not in (early.values or {}) and "redemptions < maxRedemptions" in (early.condition or "")
     assert "expiresAt > :now" in (early.condition or "") and "clientId = :client" in (early.condition or "")
+
+
+def test_given_no_mail_from_outside_lambda_then_the_local_outbox_is_used(monkeypatch):
+    from shared.domain import mail
+
+    monkeypatch.delenv("MAIL_FROM", raising=False)
+    monkeypatch.delenv("MAIL_OUTBOX", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    assert mail.uses_local_outbox()
+    monkeypatch.setenv("MAIL_FROM", "no-reply@studiostv.net")
+    assert not mail.uses_local_outbox()
+    monkeypatch.setenv("MAIL_OUTBOX", "local")
+    assert mail.uses_local_outbox()
+
+
+def test_given_lambda_without_mail_from_then_a_reset_link_is_neither_stored_nor_printed(monkeypatch, capsys):
+    from shared.domain import mail
+
+    monkeypatch.delenv("MAIL_FROM", raising=False)
+    monkeypatch.delenv("MAIL_OUTBOX", raising=False)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "stvos-auth")
+    sent = mail.send(to="a@b.co", subject="Reset", text="token=SECRET-LINK", client_id="c", user_id="u")
+    assert sent == ""
+    captured = capsys.readouterr()
+    assert "SECRET-LINK" not in captured.out + captured.err
