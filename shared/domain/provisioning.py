@@ -138,42 +138,53 @@ def create_category(client_id: str, name: str, *, image: str = "", sort_order: i
     return item
 
 
-def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int, duration: int,
-                 intensity: str = "medium", description: str = "", is_live: bool = False,
-                 scheduled_at: str | None = None, is_premium: bool = False, featured_rank: int | None = None,
-                 published_at: str | None = None, views: int = 0, class_id: int | None = None) -> dict[str, Any]:
-    """A class of the client's catalog, written with its index entries in one transaction: the category's
-    `classCount`, the GSI1 "newest" key, the editorial shelf entry (featured) and the live schedule entry.
-    The trainer and the category must be the client's own."""
+def class_records(client_id: str, class_id: int, name: str, *, trainer_id: int, category_id: int, duration: int,
+                  intensity: str = "medium", description: str = "", is_live: bool = False,
+                  scheduled_at: str | None = None, is_premium: bool = False, featured_rank: int | None = None,
+                  published_at: str | None = None, views: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A class item (with its GSI1 "newest" key) and its index entries: the editorial shelf entry (featured)
+    and the live schedule entry. Validates the fields; pure."""
     if intensity not in INTENSITIES:
         raise AppError("VALIDATION_ERROR", f"intensity must be one of {', '.join(INTENSITIES)}")
     if duration <= 0:
         raise AppError("VALIDATION_ERROR", "duration (minutes) must be positive")
     if is_live and not scheduled_at:
         raise AppError("VALIDATION_ERROR", "a live class needs scheduledAt")
-    repo = get_repository()
-    class_id = class_id or repo.next_id("class")
-    published = published_at or clock.iso()
+    created = clock.iso()
+    published = published_at or created
     item = {**keys.klass(client_id, class_id), "id": class_id, "clientId": client_id, "name": name,
             "description": description, "trainerId": trainer_id, "categoryId": category_id,
             "duration": duration, "intensity": intensity, "isLive": is_live, "scheduledAt": scheduled_at,
             "isPremium": is_premium, "featuredRank": featured_rank, "views": views,
             "thumbnailUrl": f"https://cdn.studiostv.net/classes/{class_id}.jpg",
             "videoUrl": f"https://cdn.studiostv.net/classes/{class_id}/index.m3u8",
-            "publishedAt": published, "status": "active", "createdAt": clock.iso(),
+            "publishedAt": published, "status": "active", "createdAt": created,
             "GSI1PK": keys.classes_index(client_id), "GSI1SK": f"{published}#{class_id:08d}"}
+    entries = []
+    if featured_rank is not None:
+        entries.append({**keys.featured_entry(client_id, featured_rank, class_id), "classId": class_id,
+                        "rank": featured_rank})
+    if is_live and scheduled_at:
+        entries.append({**keys.live_entry(client_id, scheduled_at, class_id), "classId": class_id,
+                        "scheduledAt": scheduled_at})
+    return item, entries
+
+
+def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int, duration: int,
+                 class_id: int | None = None, **fields: Any) -> dict[str, Any]:
+    """A class of the client's catalog, written with its index entries and its category's `classCount` in one
+    transaction. The trainer and the category must be the client's own. `fields`: see class_records."""
+    repo = get_repository()
+    class_id = class_id or repo.next_id("class")
+    item, entries = class_records(client_id, class_id, name, trainer_id=trainer_id, category_id=category_id,
+                                  duration=duration, **fields)
     actions = [
         Action.put(item, "attribute_not_exists(PK)"),
         Action.check(keys.coach(client_id, trainer_id), "attribute_exists(PK)"),
         Action.update(keys.category(client_id, category_id), "ADD classCount :one", "attribute_exists(PK)",
                       values={":one": 1}),
+        *[Action.put(entry) for entry in entries],
     ]
-    if featured_rank is not None:
-        actions.append(Action.put({**keys.featured_entry(client_id, featured_rank, class_id), "classId": class_id,
-                                   "rank": featured_rank}))
-    if is_live and scheduled_at:
-        actions.append(Action.put({**keys.live_entry(client_id, scheduled_at, class_id), "classId": class_id,
-                                   "scheduledAt": scheduled_at}))
     try:
         repo.transact(actions)
     except TransactionFailed as failed:
@@ -183,3 +194,36 @@ def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int
             raise AppError("VALIDATION_ERROR", f"No trainer {trainer_id} in this client") from None
         raise AppError("VALIDATION_ERROR", f"No category {category_id} in this client") from None
     return item
+
+
+def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int = 8) -> list[dict[str, Any]]:
+    """Bulk import (catalog migrations, benchmarks): one block of class ids, one PutItem per item, then one
+    `classCount` ADD per category. Not one transaction: a failed import leaves the classes written so far.
+    Each spec holds create_class's keyword arguments plus `name`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    repo = get_repository()
+    catalog = keys.catalog_pk(client_id)
+    coach_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix="COACH#")}
+    category_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix="CATEGORY#")}
+    for spec in specs:
+        if spec["trainer_id"] not in coach_ids or spec["category_id"] not in category_ids:
+            raise AppError("VALIDATION_ERROR", f"Class {spec['name']!r}: trainer or category not in this client")
+    last = int(repo.update(keys.counter("class"), "ADD #v :n", names={"#v": "value"}, values={":n": len(specs)},
+                           return_values="UPDATED_NEW")["value"])
+    records = [class_records(client_id, last - len(specs) + 1 + n, **spec) for n, spec in enumerate(specs)]
+
+    def write(record: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+        item, entries = record
+        repo.put(item, condition="attribute_not_exists(PK)")
+        for entry in entries:
+            repo.put(entry)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(write, records))
+    counts: dict[int, int] = {}
+    for spec in specs:
+        counts[spec["category_id"]] = counts.get(spec["category_id"], 0) + 1
+    for category_id, count in counts.items():
+        repo.update(keys.category(client_id, category_id), "ADD classCount :n", values={":n": count})
+    return [item for item, _ in records]

@@ -7,8 +7,11 @@ account deletes it with one Query:
 - `VIEWSTATS`      totals (watch seconds, sessions, completions) and the instants of completions (streaks);
 - `VIEWHOUR#<h>`   watch seconds credited within one UTC hour ("this week" in any time zone).
 
-Heartbeats never read-then-write blindly: each one reads the session and writes it back in one transaction
-conditioned on the `version` it read (optimistic concurrency), retrying when another heartbeat won.
+Heartbeats never read-then-write blindly: each one reads the session and writes it back with one UpdateItem
+conditioned on the `version` it read (optimistic concurrency), retrying when another heartbeat won. Only the
+winner of a version then writes what follows from it: the continue-watching entry (conditioned on being
+newer than the one stored) and ADDs to the totals. A write that fails half-way can leave the totals short of
+a heartbeat, never above it; the session itself is always exact.
 Watch time is credited from the wall clock: a heartbeat adds at most the time since the previous heartbeat
 arrived (and at most MAX_CREDIT_SECONDS), so duplicates, replays and reordering never inflate it.
 """
@@ -24,7 +27,7 @@ from typing import Any, Iterable
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.db.repository import ConditionFailed, get_repository
 from shared.domain.catalog import is_active, paginate, percent
 from shared.errors import AppError, not_found
 
@@ -143,13 +146,29 @@ def view(session: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- storage ----------------------------------------------------------------------------------------------
-def _continue_item(client_id: str, user_id: str, session: dict[str, Any], position: int,
-                   watched_at: str) -> dict[str, Any]:
+def _continue_item(client_id: str, user_id: str, session: dict[str, Any], watched_at: str) -> dict[str, Any]:
+    """The class's continue-watching entry as of this version of the session. A finished session leaves a
+    tombstone (no GSI1 keys, so it is not listed) that stops older writes of the same session reviving it."""
     class_id = int(session["classId"])
-    return {**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
-            "sessionId": session["id"], "progressSeconds": position,
-            "totalDurationSeconds": int(session["totalDurationSeconds"]), "lastWatchedAt": watched_at,
-            "GSI1PK": keys.continue_watching_index(client_id, user_id), "GSI1SK": f"{watched_at}#{class_id:08d}"}
+    entry = {**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
+             "sessionId": session["id"], "sessionVersion": int(session.get("version") or 0),
+             "progressSeconds": int(session.get("progressSeconds") or 0),
+             "totalDurationSeconds": int(session["totalDurationSeconds"]), "lastWatchedAt": watched_at}
+    if session["status"] == "completed":
+        return {**entry, "finished": True}
+    return {**entry, "GSI1PK": keys.continue_watching_index(client_id, user_id),
+            "GSI1SK": f"{watched_at}#{class_id:08d}"}
+
+
+def _put_continue(client_id: str, user_id: str, session: dict[str, Any], watched_at: str) -> None:
+    """Write the entry unless a later version of the same session already did (writes of concurrent
+    heartbeats may land in any order); another session of the class simply takes the entry over."""
+    try:
+        get_repository().put(_continue_item(client_id, user_id, session, watched_at),
+                             condition="attribute_not_exists(PK) OR sessionId <> :sid OR sessionVersion < :v",
+                             values={":sid": session["id"], ":v": int(session.get("version") or 0)})
+    except ConditionFailed:
+        pass  # a newer write of this session is already there
 
 
 def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict[str, Any]:
@@ -158,10 +177,9 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
     repo = get_repository()
     found = repo.get_many([keys.klass(client_id, class_id), keys.continue_watching(client_id, user_id, class_id)])
     klass = next((i for i in found if i["SK"].startswith("CLASS#")), None)
-    if not is_active(klass):
+    if klass is None or not is_active(klass):
         raise not_found("Class")
-    assert klass is not None
-    previous = next((i for i in found if i["SK"].startswith("CW#")), None)
+    previous = next((i for i in found if i["SK"].startswith("CW#") and not i.get("finished")), None)
     now = clock.now()
     started = clock.iso(now)
     total = 60 * int(klass["duration"])
@@ -176,12 +194,10 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
         "startedAt": started, "startedEpoch": round(now, 3), "lastHeartbeatAt": None, "lastHeartbeatEpoch": None,
         "completedAt": None,
     }
-    repo.transact([
-        Action.put(session, "attribute_not_exists(PK)"),
-        Action.put(_continue_item(client_id, user_id, session, resume, started)),
-        Action.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
-                      values={":one": 1, ":now": started}),
-    ])
+    repo.put(session, condition="attribute_not_exists(PK)")
+    repo.put(_continue_item(client_id, user_id, session, started))
+    repo.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
+                values={":one": 1, ":now": started})
     return session
 
 
@@ -194,38 +210,40 @@ def _session(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
     return item
 
 
-def _completion_actions(client_id: str, user_id: str, session: dict[str, Any], now: float) -> list[Action]:
-    return [
-        Action.delete(keys.continue_watching(client_id, user_id, int(session["classId"]))),
-        Action.update(keys.viewing_stats(client_id, user_id),
-                      "ADD classesCompleted :one, completions :instant SET updatedAt = :now",
-                      values={":one": 1, ":instant": {str(int(now))}, ":now": clock.iso(now)}),
-    ]
-
-
-def _write(client_id: str, user_id: str, session: dict[str, Any], changes: dict[str, Any],
-           extra: list[Action]) -> dict[str, Any] | None:
-    """Write `changes` to the session if its version is still the one read, with `extra` in the same
-    transaction. None when another writer got there first (the caller re-reads and tries again)."""
+def _write(client_id: str, user_id: str, session: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Write `changes` if the session is still at the version read: one conditional UpdateItem decides
+    between concurrent heartbeats. None when another writer got there first (re-read and try again)."""
     version = int(session.get("version") or 0)
     changes = {**changes, "version": version + 1}
     names = {f"#a{i}": name for i, name in enumerate(changes)}
     values: dict[str, Any] = {f":a{i}": value for i, value in enumerate(changes.values())}
     values[":expected"] = version
     expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(changes)))
-    key = keys.viewing_session(client_id, user_id, session["id"])
     try:
-        get_repository().transact([Action.update(key, expression, "version = :expected", names=names,
-                                                 values=values), *extra])
-    except TransactionFailed as failed:
-        if failed.reasons and failed.reasons[0] == "ConditionalCheckFailed":
-            return None
-        raise
-    except AppError as busy:  # a transaction conflict with a concurrent heartbeat: try again
-        if busy.code != "SERVICE_UNAVAILABLE":
-            raise
+        return get_repository().update(keys.viewing_session(client_id, user_id, session["id"]), expression,
+                                       condition="version = :expected", names=names, values=values)
+    except ConditionFailed:
         return None
-    return {**session, **changes}
+
+
+def _after_write(client_id: str, user_id: str, session: dict[str, Any], credit_seconds: float,
+                 completed_now: bool, now: float) -> None:
+    """What follows a won write, done once by its winner: the continue-watching entry (or its tombstone),
+    and the totals (ADD commutes, so concurrent winners may apply theirs in any order)."""
+    repo = get_repository()
+    _put_continue(client_id, user_id, session, clock.iso(now))
+    additions, values = [], {":now": clock.iso(now)}
+    if credit_seconds > 0:
+        additions.append("watchedSeconds :s")
+        values[":s"] = credit_seconds
+        repo.update(keys.viewing_hour(client_id, user_id, int(now // 3600)), "ADD seconds :s",
+                    values={":s": credit_seconds}, return_values="NONE")
+    if completed_now:
+        additions += ["classesCompleted :one", "completions :instant"]
+        values.update({":one": 1, ":instant": {str(int(now))}})
+    if additions:
+        repo.update(keys.viewing_stats(client_id, user_id), f"ADD {', '.join(additions)} SET updatedAt = :now",
+                    values=values, return_values="NONE")
 
 
 def _backoff(attempt: int) -> None:
@@ -252,25 +270,11 @@ def heartbeat(client_id: str, user_id: str, session_id: str, position: float,
             "lastHeartbeatAt": clock.iso(now), "lastHeartbeatEpoch": round(now, 3),
             "heartbeats": int(session.get("heartbeats") or 0) + 1, "reportedDurationSeconds": int(reported_total),
         }
-        extra: list[Action] = []
         if step.completes:
             changes.update(status="completed", completedAt=clock.iso(now))
-            extra += _completion_actions(client_id, user_id, session, now)
-        else:
-            extra.append(Action.put(_continue_item(client_id, user_id, session, step.progress, clock.iso(now))))
-        if step.credit > 0:
-            if not step.completes:
-                extra.append(Action.update(keys.viewing_stats(client_id, user_id), "ADD watchedSeconds :s",
-                                           values={":s": step.credit}))
-            else:  # the stats item is already updated by the completion: fold the credit into that action
-                extra[-1] = Action.update(
-                    keys.viewing_stats(client_id, user_id),
-                    "ADD classesCompleted :one, completions :instant, watchedSeconds :s SET updatedAt = :now",
-                    values={":one": 1, ":instant": {str(int(now))}, ":now": clock.iso(now), ":s": step.credit})
-            extra.append(Action.update(keys.viewing_hour(client_id, user_id, int(now // 3600)),
-                                       "ADD seconds :s", values={":s": step.credit}))
-        written = _write(client_id, user_id, session, changes, extra)
+        written = _write(client_id, user_id, session, changes)
         if written is not None:
+            _after_write(client_id, user_id, written, step.credit, step.completes, now)
             return written
         _backoff(attempt)
     raise AppError("CONFLICT", "The session is being updated by many heartbeats at once; send the next one")
@@ -283,9 +287,9 @@ def complete(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
         if session["status"] == "completed":
             return session
         now = clock.now()
-        written = _write(client_id, user_id, session, {"status": "completed", "completedAt": clock.iso(now)},
-                         _completion_actions(client_id, user_id, session, now))
+        written = _write(client_id, user_id, session, {"status": "completed", "completedAt": clock.iso(now)})
         if written is not None:
+            _after_write(client_id, user_id, written, 0.0, True, now)
             return written
         _backoff(attempt)
     raise AppError("CONFLICT", "The session is being updated right now; try again")
