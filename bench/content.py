@@ -195,7 +195,10 @@ def main() -> None:
         print("Warm = the function's in-memory catalog caches are filled. 'first' is the first request of a\n"
               "fresh function, which fills them: for browse/search/class detail that is one Query of every class\n"
               "of the client (cached 60 s). Coaches/categories may be 60 s stale, the class list behind\n"
-              "browse/search/related 60 s; discover, class detail, sessions and progress read DynamoDB each time.")
+              "browse/search/related 60 s; discover, class detail, sessions and progress read DynamoDB each time.\n"
+              "Bearer requests include the authorizer's revocation GetItem (1 trip, 1 item; API Gateway caches\n"
+              "the authorizer in AWS). Latency is in-process against moto, whose Query walks the whole table in\n"
+              "Python: it grows with the table here, unlike DynamoDB's, while trips and items stay flat.")
     finally:
         server.stop()
         if previous_endpoint is None:
