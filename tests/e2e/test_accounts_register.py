@@ -237,3 +237,15 @@ def test_given_a_valid_voucher_and_a_consumed_session_then_nothing_happens_at_al
     assert stored["redemptions"] == 0 and stored["status"] == "active"
     assert get_repository().get(keys.email_claim(partner["clientId"], email), consistent=True) is None
 
+
+
+def test_given_a_voucher_without_expiry_and_several_uses_then_each_use_counts_until_used_up(api, demo):
+    partner = demo["partner"]
+    key = demo["apiKeys"]["partner"]
+    voucher = provisioning.create_voucher(partner["clientId"], partner_id=partner["id"], prefix="TEAM",
+                                          expires_in_days=None, max_redemptions=2)
+    replies = [_fresh(api).post("/auth/register", {"email": _email(), "password": "securepassword",
+                                                   "voucherCode": voucher["code"]}, api_key=key) for _ in range(3)]
+    assert [r.status for r in replies] == [201, 201, 400]
+    stored = get_repository().get(keys.voucher(voucher["code"]), consistent=True)
+    assert stored["redemptions"] == 2 and stored["status"] == "redeemed"
