@@ -226,10 +226,14 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
             get_repository().transact(actions)
             return
         except TransactionFailed as failed:
-            failing = {kinds[i] for i, reason in enumerate(failed.reasons) if reason == "ConditionalCheckFailed"}
+            failing = {kinds[i]: failed.old_items[i] if i < len(failed.old_items) else None
+                       for i, reason in enumerate(failed.reasons) if reason == "ConditionalCheckFailed"}
             for kind, error in failures.items():
                 if kind in failing:
-                    raise AppError(error.code, error.message, error.details) from None
+                    details = error.details
+                    if kind == "voucher":  # why, as the voucher stood when the condition failed
+                        details = {"reason": vouchers.state(failing[kind])[1] or "redeemed"}
+                    raise AppError(error.code, error.message, details) from None
             raise
         except AppError as error:
             if error.code != "SERVICE_UNAVAILABLE" or attempt == attempts - 1:

@@ -49,6 +49,7 @@ def test_given_a_single_use_voucher_when_10_register_at_once_then_exactly_one_wi
     assert statuses == [201] + [400] * (THREADS - 1), [r.json for r in replies]
     losers = [r for r in replies if r.status == 400]
     assert {r.json["code"] for r in losers} == {"INVALID_VOUCHER"}
+    assert {r.json["details"]["reason"] for r in losers} == {"redeemed"}
     winner = next(r for r in replies if r.status == 201).data["user"]
     repo = get_repository()
     stored = repo.get(keys.voucher(voucher["code"]), consistent=True)
