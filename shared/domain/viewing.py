@@ -197,7 +197,13 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
     repo.put(session, condition="attribute_not_exists(PK)")
     repo.put(_continue_item(client_id, user_id, session, started))
     repo.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
-                values={":one": 1, ":now": started})
+                values={":one": 1, ":now": started}, return_values="NONE")
+    # Popularity (sort=popular) counts starts; browse sees it through its 60 s cache.
+    try:
+        repo.update(keys.klass(client_id, class_id), "ADD #views :one", condition="attribute_exists(PK)",
+                    names={"#views": "views"}, values={":one": 1}, return_values="NONE")
+    except ConditionFailed:
+        pass  # the class was removed meanwhile: nothing to count
     return session
 
 

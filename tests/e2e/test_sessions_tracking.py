@@ -160,6 +160,13 @@ def test_given_a_bad_start_then_validation_error_naming_the_field(api, demo, bod
     assert reply.status == 400 and field in [d["field"] for d in reply.json["details"]]
 
 
+def test_given_a_start_then_the_class_counts_one_more_view(api, demo):
+    user, _ = _user(api, demo)
+    before = user.get("/content/classes/9").data["views"]
+    user.post("/sessions/start", {"classId": 9, "deviceType": "web"})
+    assert user.get("/content/classes/9").data["views"] == before + 1
+
+
 def test_given_an_unknown_class_then_start_is_404(api, demo):
     user, _ = _user(api, demo)
     assert user.post("/sessions/start", {"classId": 987654, "deviceType": "mobile"}).code == "NOT_FOUND"
