@@ -132,7 +132,7 @@ def user_caller(request: Request) -> Caller:
         raise AppError("TOKEN_EXPIRED", "The access token has expired; refresh it")
     from shared.auth.revocation import access_refused  # one GetItem; see that module for why
 
-    if access_refused(found.client_id, found.user_id, found.token_exp):
+    if access_refused(found.client_id, found.user_id, found.token_exp, request.headers.get("authorization", "")):
         raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
     return found
 
