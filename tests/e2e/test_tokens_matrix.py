@@ -186,3 +186,19 @@ def test_given_a_logout_from_all_devices_then_every_login_and_earlier_access_tok
     again = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key)
     assert again.status == 200 and _me(api, key, again.data["accessToken"]).status == 200
+
+
+def test_given_a_login_then_only_the_refresh_tokens_hash_is_stored_with_a_ttl(api, demo, member):
+    import hashlib
+
+    from shared.db import keys
+    from shared.db.repository import get_repository
+
+    stored = get_repository().query(keys.user_pk(member["user"]["clientId"], member["user"]["id"]),
+                                    sk_prefix="REFRESH#", consistent=True)
+    assert len(stored) == 1
+    family = stored[0]
+    assert member["refreshToken"] not in str(family) and member["accessToken"] not in str(family)
+    assert family["tokenHash"] == hashlib.sha256(member["refreshToken"].encode()).hexdigest()
+    assert family["ttl"] == _claims(member["refreshToken"])["exp"]
+    assert family["ttl"] - _claims(member["refreshToken"])["iat"] == 30 * 86400
