@@ -15,7 +15,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import service_unavailable
+from shared.errors import AppError, service_unavailable
 from shared.settings import get_settings
 
 Item = dict[str, Any]
@@ -28,6 +28,14 @@ class ConditionFailed(Exception):
     def __init__(self, old_item: Item | None = None) -> None:
         super().__init__("condition failed")
         self.old_item = old_item
+
+
+class TransactionConflict(AppError):
+    """Another transaction was writing the same items: worth retrying at once (the other one has committed).
+    Unhandled, it is a 503 like any other unavailability."""
+
+    def __init__(self) -> None:
+        super().__init__("SERVICE_UNAVAILABLE", "The service is busy; try again shortly", headers={"Retry-After": "1"})
 
 
 class TransactionFailed(Exception):
@@ -265,9 +273,11 @@ class Repository:
                 raise
             reasons = error.response.get("CancellationReasons", [])
             codes = [r.get("Code", "None") for r in reasons]
-            if any(c in ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict") for c in codes) \
-                    and "ConditionalCheckFailed" not in codes:
-                raise service_unavailable(1) from error
+            if "ConditionalCheckFailed" not in codes:
+                if "TransactionConflict" in codes:
+                    raise TransactionConflict() from error
+                if any(c in ("ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
+                    raise service_unavailable(2) from error
             olds = [deserialize(r["Item"]) if r.get("Item") else None for r in reasons]
             raise TransactionFailed(codes, olds) from None
 
