@@ -12,7 +12,8 @@ onboarding profile and the coach's member count, each with its condition; all of
 
 Cost (items under 1 KB; transactional writes cost 2 WCU per item; the client profile is cached 30 s):
 - register: the transaction (2 items, up to 5: 4-10 WCU, plus 1 WCU for each of the user's and the
-  claim's GSI1 entries) and the login's PutItem (1 WCU); reads only for what is sent: voucher 0.5, onboarding 1 (consistent), coach 0.5, partner 0.5 RCU.
+  claim's GSI1 entries) and the login's PutItem (1 WCU); reads only for what is sent: voucher 0.5,
+  onboarding 1 (consistent), coach 0.5, partner 0.5 RCU.
 - login: failure bucket 1 RCU (consistent), email claim 0.5, user 0.5, the login's PutItem 1 WCU; coach
   and partner 0.5 each when set; the universal key adds a GSI1 Query (0.5); a failure adds 1-2 WCU.
 - refresh: family 1 RCU (consistent), user 0.5 RCU, one conditional UpdateItem 1 WCU.
