@@ -117,8 +117,14 @@ def continue_watching_index(client_id: str, user_id: str) -> str:
 
 
 def viewing_stats(client_id: str, user_id: str) -> Key:
-    """Totals (watch seconds, completions, sessions) and the completion instants used for streaks."""
+    """Small totals: watch seconds, sessions, classes completed."""
     return _key(user_pk(client_id, user_id), "VIEWSTATS")
+
+
+def viewing_completions(client_id: str, user_id: str) -> Key:
+    """The instants of the user's completions (streaks in any time zone); apart from VIEWSTATS so that the
+    heartbeats' small updates do not rewrite a growing set."""
+    return _key(user_pk(client_id, user_id), "VIEWCOMPLETIONS")
 
 
 def viewing_hour(client_id: str, user_id: str, epoch_hour: int) -> Key:

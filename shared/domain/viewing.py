@@ -4,7 +4,8 @@ Everything a user's viewing leaves behind lives in the user's partition (`keys.u
 account deletes it with one Query:
 - `SESSION#<id>`   one session; ids begin with the start time in hex, so the prefix reads newest first;
 - `CW#<classId>`   one continue-watching entry per class started and not finished (GSI1: newest first);
-- `VIEWSTATS`      totals (watch seconds, sessions, completions) and the instants of completions (streaks);
+- `VIEWSTATS`      small totals (watch seconds, sessions, classes completed), updated by heartbeats;
+- `VIEWCOMPLETIONS` the instants of completions (a string set, for streaks in any time zone);
 - `VIEWHOUR#<h>`   watch seconds credited within one UTC hour ("this week" in any time zone).
 
 Heartbeats never read-then-write blindly: each one reads the session and writes it back with one UpdateItem
@@ -245,8 +246,10 @@ def _after_write(client_id: str, user_id: str, session: dict[str, Any], credit_s
         repo.update(keys.viewing_hour(client_id, user_id, int(now // 3600)), "ADD seconds :s",
                     values={":s": credit_seconds}, return_values="NONE")
     if completed_now:
-        additions += ["classesCompleted :one", "completions :instant"]
-        values.update({":one": 1, ":instant": {str(int(now))}})
+        additions.append("classesCompleted :one")
+        values[":one"] = 1
+        repo.update(keys.viewing_completions(client_id, user_id), "ADD completions :instant",
+                    values={":instant": {str(int(now))}}, return_values="NONE")
     if additions:
         repo.update(keys.viewing_stats(client_id, user_id), f"ADD {', '.join(additions)} SET updatedAt = :now",
                     values=values, return_values="NONE")
@@ -319,12 +322,14 @@ def continue_watching_entries(client_id: str, user_id: str, size: int = CONTINUE
 
 def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]:
     """Minutes watched, classes completed, streaks (a day counts when a class was completed that day, in
-    `tz`), and this week (Monday 00:00 in `tz` until now). Reads the totals item and at most 169 hour items."""
+    `tz`), and this week (Monday 00:00 in `tz` until now). Reads two items and at most 169 hour items."""
     tz = parse_tz(tz_name)
     repo = get_repository()
     now = clock.now()
-    stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
-    completions = [float(c) for c in stats.get("completions") or []]
+    found = {i["SK"]: i for i in repo.get_many([keys.viewing_stats(client_id, user_id),
+                                                keys.viewing_completions(client_id, user_id)])}
+    stats = found.get("VIEWSTATS") or {}
+    completions = [float(c) for c in (found.get("VIEWCOMPLETIONS") or {}).get("completions") or []]
     days = local_days(completions, tz)
     today = datetime.fromtimestamp(now, tz).date()
     current, longest = streaks(days, today)
