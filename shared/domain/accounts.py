@@ -34,7 +34,7 @@ from shared import clock, ratelimit
 from shared.auth import passwords
 from shared.auth.revocation import deleted_record
 from shared.db import keys
-from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
+from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, refresh_tokens, vouchers
 from shared.errors import AppError
 from shared.http.app_factory import ApiModel
@@ -226,9 +226,9 @@ _FAILURES = {  # what a failed condition of each kind of action means to the mem
 def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError] | None = None,
            attempts: int = 4) -> None:
     """Run the transaction; the failed condition of an action of kind K becomes `failures[K]` (the first
-    in the dict's order wins). Transactions cancelled only by a conflict with another transaction on the
-    same items (DynamoDB answers 503 for those) are retried: once the other one has committed, the retry
-    meets its condition instead."""
+    in the dict's order wins). A transaction cancelled only by a conflict with another transaction on the
+    same items is retried: once the other one has committed, the retry meets its condition instead (and
+    answers USER_EXISTS or INVALID_VOUCHER, not 503). Throttling stays a 503 for the caller."""
     failures = failures or _FAILURES
     for attempt in range(attempts):
         try:
@@ -244,10 +244,10 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
                         details = {"reason": vouchers.state(failing[kind])[1] or "redeemed"}
                     raise AppError(error.code, error.message, details) from None
             raise
-        except AppError as error:
-            if error.code != "SERVICE_UNAVAILABLE" or attempt == attempts - 1:
+        except TransactionConflict:
+            if attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.02, 0.08) * (attempt + 1))
+            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
 
 
 def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
