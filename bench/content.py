@@ -4,7 +4,8 @@ For each catalog size, one client is seeded in a fresh moto server (DynamoDB's w
 classes, and one user with 1,000 past sessions (30 of them unfinished). Requests then go through the local
 gateway in-process (authorizer, usage plan, Mangum, FastAPI: no HTTP), with per-caller rate limits off.
 For each endpoint the table shows, per request: DynamoDB round trips, items read, read and write capacity
-units (as DynamoDB reports them), and the median in-process latency. Requests are measured warm (the
+units (estimated from the bytes read and written, as DynamoDB charges them: see CapacityEstimate), and the
+median in-process latency. Requests are measured warm (the
 function's in-memory caches filled); the first request of each endpoint is reported apart ("first"),
 since it also fills those caches.
 
@@ -90,22 +91,86 @@ def _seed_history(client_id: str, class_ids: list[int]) -> str:
     return user_id
 
 
+def _value_bytes(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (strings by UTF-8 length, numbers about 1 byte per 2 digits)."""
+    (kind, inner), = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return len(inner.lstrip("-").replace(".", "")) // 2 + 2
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(v.encode()) for v in inner)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_bytes(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(_value_bytes(v) + 1 for v in inner)
+    return len(str(inner))
+
+
+def item_bytes(raw: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in raw.items())
+
+
+class CapacityEstimate:
+    """Read and write units as DynamoDB would charge them, from the bytes of the items read and written
+    (moto's own ConsumedCapacity figures are not DynamoDB's). Wraps the botocore client, not our code:
+    reads are 4 KB units (half for eventually consistent reads; a Query rounds its page's total), writes
+    1 KB units of the item written (an UpdateItem is charged for the larger of the item before and after; it
+    is estimated here from the item after, read back outside the figures)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client, self.rcu, self.wcu, self.overhead = client, 0.0, 0.0, 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.client, name)
+        if name not in ("get_item", "query", "batch_get_item", "put_item", "update_item", "delete_item"):
+            return call
+
+        def measured(**params: Any) -> Any:
+            response = call(**params)
+            half = 1.0 if params.get("ConsistentRead") else 0.5
+            if name == "get_item":
+                self.rcu += max(1, -(-item_bytes(response.get("Item") or {}) // 4096)) * half
+            elif name == "query":
+                self.rcu += max(1, -(-sum(item_bytes(i) for i in response.get("Items", [])) // 4096)) * half
+            elif name == "batch_get_item":
+                for items in response.get("Responses", {}).values():
+                    self.rcu += sum(max(1, -(-item_bytes(i) // 4096)) * 0.5 for i in items)
+            elif name == "put_item":
+                self.wcu += max(1, -(-item_bytes(params["Item"]) // 1024))
+            elif name == "update_item":
+                started = time.perf_counter()
+                after = self.client.get_item(TableName=params["TableName"], Key=params["Key"]).get("Item") or {}
+                self.overhead += time.perf_counter() - started  # not part of the request's latency
+                self.wcu += max(1, -(-item_bytes(after) // 1024))
+            else:
+                self.wcu += 1
+            return response
+
+        return measured
+
+
 class Meter:
     def __init__(self, gateway: Any, headers: dict[str, str]) -> None:
         from shared.db.repository import get_repository
 
-        self.gateway, self.headers, self.usage = gateway, headers, get_repository().usage
+        repo = get_repository()
+        if not isinstance(repo.client, CapacityEstimate):
+            repo.client = CapacityEstimate(repo.client)
+        self.gateway, self.headers, self.usage, self.capacity = gateway, headers, repo.usage, repo.client
 
     def once(self, method: str, path: str, body: Any = None) -> dict[str, float]:
-        before = (self.usage.calls, self.usage.items_read, self.usage.read_units, self.usage.write_units)
+        before = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu)
         raw = json.dumps(body).encode() if body is not None else b""
         headers = {**self.headers, **({"Content-Type": "application/json"} if body is not None else {})}
-        started = time.perf_counter()
+        started, overhead = time.perf_counter(), self.capacity.overhead
         response = self.gateway.handle(method, path, headers, raw, "127.0.0.1")
-        elapsed = (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started - (self.capacity.overhead - overhead)) * 1000
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {response.body[:200]!r}")
-        after = (self.usage.calls, self.usage.items_read, self.usage.read_units, self.usage.write_units)
+        after = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu)
         trips, items, rcu, wcu = (a - b for a, b in zip(after, before))
         return {"trips": trips, "items": items, "rcu": rcu, "wcu": wcu, "ms": elapsed}
 
