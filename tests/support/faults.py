@@ -1,0 +1,63 @@
+"""Inject DynamoDB faults with botocore's own event hooks: the request never leaves, and botocore parses our
+answer as if the service had sent it (so its retries, backoff and error parsing all run for real)."""
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from typing import Any, Iterator
+
+from botocore.awsrequest import AWSResponse
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+FAULTS = {
+    "throttle": (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed throughput."),
+    "capacity": (400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "Throughput exceeded"),
+    "server": (500, "com.amazonaws.dynamodb.v20120810#InternalServerError", "Internal server error"),
+}
+
+
+class Injector:
+    """Answers `operations` with `fault` for the next `times` calls (None: every call)."""
+
+    def __init__(self, operations: tuple[str, ...], fault: str, times: int | None) -> None:
+        self.operations, self.fault, self.remaining = operations, fault, times
+        self.injected = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Any, **kwargs: Any) -> AWSResponse | None:
+        operation = kwargs.get("event_name", "").rsplit(".", 1)[-1]
+        if self.operations and operation not in self.operations:
+            return None
+        with self.lock:
+            if self.remaining is not None:
+                if self.remaining <= 0:
+                    return None
+                self.remaining -= 1
+            self.injected += 1
+        status, error_type, message = FAULTS[self.fault]
+        body = json.dumps({"__type": error_type, "message": message}).encode()
+        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.0",
+                                                 "x-amzn-RequestId": "fault-injected"}, _Raw(body))
+
+
+@contextlib.contextmanager
+def dynamodb_fault(fault: str, *operations: str, times: int | None = None) -> Iterator[Injector]:
+    """Within the block, the shared repository's DynamoDB calls of `operations` (all when none) fail."""
+    from shared.db.repository import get_repository
+
+    client = get_repository().client
+    injector = Injector(tuple(operations), fault, times)
+    client.meta.events.register_first("before-send.dynamodb", injector)
+    try:
+        yield injector
+    finally:
+        client.meta.events.unregister("before-send.dynamodb", injector)
