@@ -58,7 +58,7 @@ def main() -> None:
     from local.stack import DEV_ENVIRONMENT
 
     local_values = {"TABLE_NAME": DEV_ENVIRONMENT["TABLE_NAME"], "SECRETS_ARN": "",
-                    "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000",
+                    "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000", "MAIL_OUTBOX": "local",
                     **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}}
     (ROOT / "env.json").write_text(json.dumps({"Parameters": local_values}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(documented_routes())} events to events/ and env.json")

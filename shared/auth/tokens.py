@@ -49,11 +49,14 @@ def verify(token: str, *, typ: str = "access") -> dict[str, Any]:
             token, get_secret("jwtSigningKey"), algorithms=[ALGORITHM],
             audience=settings.jwt_audience, issuer=settings.jwt_issuer,
             options={"require": ["sub", "cid", "role", "typ", "exp", "iat", "iss", "aud", "jti"],
-                     "verify_exp": False},
-        )
+                     "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+        )  # time claims are checked below against shared.clock, which tests move
     except jwt.PyJWTError as error:
         raise TokenError("UNAUTHORIZED", "Invalid bearer token") from error
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= clock.now():
+    now = clock.now()
+    if not isinstance(claims.get("iat"), int) or claims["iat"] > now + 60:
+        raise TokenError("UNAUTHORIZED", "Invalid bearer token")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise TokenError("TOKEN_EXPIRED", "The access token has expired; refresh it")
     if claims.get("typ") != typ:
         raise TokenError("UNAUTHORIZED", f"Not an {typ} token")
