@@ -98,6 +98,18 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--scheduled-at", help="ISO-8601 UTC, for live classes")
     cl.add_argument("--premium", action="store_true")
     cl.add_argument("--featured", type=int, help="editorial rank (1 first)")
+    us = sub.add_parser("create-user", help="create a member or staff account (e.g. a studio's client_admin)")
+    us.add_argument("client_id")
+    us.add_argument("email")
+    us.add_argument("--name", default="")
+    us.add_argument("--role", default="user",
+                    choices=["user", "trainer", "client_admin", "partner_staff", "platform_admin"])
+    us.add_argument("--partner", dest="partner_id")
+    us.add_argument("--password", help="default: a random one, printed once")
+
+    ob = sub.add_parser("outbox", help="mail the local API would have sent (password resets)")
+    ob.add_argument("--to", help="only messages to this address")
+    ob.add_argument("--limit", type=int, default=10)
     return top
 
 
@@ -177,6 +189,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                is_live=args.live, scheduled_at=args.scheduled_at, is_premium=args.premium,
                                featured_rank=args.featured)
         return {"class": {"id": klass["id"], "name": klass["name"]}}
+    if command == "create-user":
+        from shared.domain import accounts
+
+        password = args.password or secrets.token_urlsafe(12)
+        user = accounts.create_member(args.client_id, args.email, password, name=args.name or args.email,
+                                      role=args.role, partner_id=args.partner_id)
+        result: dict[str, Any] = {"user": {"id": user["id"], "email": user["email"], "role": user["role"],
+                                           "clientId": args.client_id}}
+        if not args.password:
+            result["password"] = password
+        return result
+    if command == "outbox":
+        from shared.domain import mail
+
+        return {"messages": mail.outbox(to=args.to, limit=args.limit)}
     raise SystemExit(f"unknown command {command}")
 
 

@@ -62,3 +62,20 @@ def test_given_a_bad_feature_name_then_the_cli_refuses_and_writes_nothing(local_
     from shared.domain.clients import get_client
 
     assert get_client("typo-gym") is None
+
+
+def test_given_a_studio_admin_made_with_the_cli_then_they_can_sign_in_with_the_studio_key(local_api, api, demo):
+    studio = demo["clients"]["studio"]["id"]
+    made = admin(local_api, "create-user", studio, "coach.admin@zenflow.example", "--role", "client_admin",
+                 "--name", "Cleo Admin")
+    assert made["user"]["role"] == "client_admin" and len(made["password"]) >= 12
+    reply = api.post("/auth/login", {"email": "coach.admin@zenflow.example", "password": made["password"]},
+                     api_key=demo["apiKeys"]["studio"])
+    assert reply.status == 200 and reply.data["user"]["role"] == "client_admin"
+
+
+def test_given_a_password_reset_request_then_the_outbox_command_shows_the_mail(local_api, api, demo):
+    email = demo["users"][0]["email"]
+    assert api.post("/auth/password/forgot", {"email": email}, api_key=demo["apiKeys"]["studio"]).status == 202
+    messages = admin(local_api, "outbox", "--to", email)["messages"]
+    assert messages and messages[0]["to"] == email and "reset" in messages[0]["subject"].lower()
