@@ -241,19 +241,21 @@ def ordered(items: Iterable[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: (i.get("publishedAt") or "", i["id"]), reverse=True)  # newest
 
 
+def pagination(total: int, page: int, limit: int) -> dict[str, int]:
+    return {"page": page, "limit": limit, "total": total, "totalPages": math.ceil(total / limit) if total else 0}
+
+
 def paginate(items: list[Any], page: int, limit: int) -> tuple[list[Any], dict[str, int]]:
-    total = len(items)
     start = (page - 1) * limit
-    return items[start:start + limit], {"page": page, "limit": limit, "total": total,
-                                        "totalPages": math.ceil(total / limit) if total else 0}
+    return items[start:start + limit], pagination(len(items), page, limit)
 
 
 def browse(items: list[dict[str, Any]], folks: People, filters: Filters, sort: str, page: int,
            limit: int) -> dict[str, Any]:
     category_ids = _category_ids(filters.category, folks) if filters.category else None
     chosen = ordered((i for i in items if matches(i, filters, category_ids)), sort)
-    page_items, pagination = paginate(chosen, page, limit)
-    return {"items": [card(i, folks) for i in page_items], "pagination": pagination}
+    page_items, pages = paginate(chosen, page, limit)
+    return {"items": [card(i, folks) for i in page_items], "pagination": pages}
 
 
 def related(item: dict[str, Any], items: list[dict[str, Any]], size: int = RELATED_SIZE) -> list[dict[str, Any]]:

@@ -29,10 +29,9 @@ from typing import Any, Iterable
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
-from shared.domain.catalog import is_active, paginate, percent
+from shared.domain.catalog import is_active, pagination, percent
 from shared.errors import AppError, not_found
 
-DEVICE_TYPES = ("mobile", "tablet", "tv", "web")
 COMPLETE_RATIO = 0.9
 MAX_CREDIT_SECONDS = 120.0  # one heartbeat credits at most this much, whatever the gap
 FAR_PAST_RATIO = 1.25  # a position beyond 125% of the duration (+ a minute) is refused
@@ -310,8 +309,8 @@ def history(client_id: str, user_id: str, page: int, limit: int) -> dict[str, An
     pk = keys.user_pk(client_id, user_id)
     stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
     newest = repo.query(pk, sk_prefix="SESSION#", forward=False, limit=page * limit)
-    _, pagination = paginate([None] * int(stats.get("sessionsCount") or len(newest)), page, limit)
-    return {"items": [view(s) for s in newest[(page - 1) * limit:]], "pagination": pagination}
+    total = int(stats.get("sessionsCount") or len(newest))
+    return {"items": [view(s) for s in newest[(page - 1) * limit:]], "pagination": pagination(total, page, limit)}
 
 
 def continue_watching_entries(client_id: str, user_id: str, size: int = CONTINUE_SIZE) -> list[dict[str, Any]]:
