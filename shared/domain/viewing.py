@@ -334,8 +334,8 @@ def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]
     current, longest = streaks(days, today)
     since = week_start(now, tz).timestamp()
     first_hour, last_hour = int(since // 3600), int(now // 3600)
-    hours = repo.query(keys.user_pk(client_id, user_id), sk_between=(
-        keys.viewing_hour(client_id, user_id, first_hour)["SK"], keys.viewing_hour(client_id, user_id, last_hour)["SK"]))
+    first, last = keys.viewing_hour(client_id, user_id, first_hour), keys.viewing_hour(client_id, user_id, last_hour)
+    hours = repo.query(first["PK"], sk_between=(first["SK"], last["SK"]))
     week_seconds = sum(float(h.get("seconds") or 0) for h in hours)
     week_completions = [c for c in completions if since <= c <= now]
     return {
