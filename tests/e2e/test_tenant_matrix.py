@@ -1,0 +1,166 @@
+"""Cross-tenant matrix, generated from the OpenAPI document: every route that a key opens, called as client B
+(B's key with B's member, B's studio admin, and the universal key with B's member) using the ids of client A's
+member, viewing session, onboarding session, voucher, coach and class, sees nothing of A and changes nothing of
+A. A route added to the API is covered here without anyone adding it.
+
+Public routes (health, the app config default, the deep link whose code is the capability) are out of scope."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from shared.db import keys
+from shared.db.repository import get_repository
+from tests.support.http import Api, fresh_source_ip
+
+
+@pytest.fixture(scope="module")
+def tenant_a(local_api, demo) -> dict[str, Any]:
+    """Client A (the studio) with a member who has an onboarding session, a viewing session and a login."""
+    api = Api(f"{local_api.base_url}/api/v1", fresh_source_ip())
+    key = demo["apiKeys"]["studio"]
+    onboarding_sid = f"tenant-a-wizard-{uuid.uuid4().hex[:12]}"
+    marker = f"Ada{uuid.uuid4().hex[:10]}"  # A's own words: they must never appear in an answer to B
+    assert api.post("/onboarding/profile", {"sessionId": onboarding_sid, "name": marker, "age": 33,
+                                            "fitnessGoal": "strength"}, api_key=key).status in (200, 201)
+    email = f"tenant-a-{uuid.uuid4().hex[:8]}@example.com"
+    registered = api.post("/auth/register", {"email": email, "password": "tenant-a-secret", "name": marker,
+                                             "coachId": 5}, api_key=key)
+    assert registered.status == 201, registered.json
+    data = registered.data
+    session = api.post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
+                       token=data["accessToken"])
+    assert session.status == 201, session.json
+    voucher = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["studio"]["id"])
+    return {
+        "clientId": demo["clients"]["studio"]["id"], "clientName": "Zen Flow Studio", "key": key,
+        "userId": data["user"]["id"], "email": email, "password": "tenant-a-secret",
+        "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
+        "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
+        "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
+    }
+
+
+def _snapshot(a: dict[str, Any]) -> dict[str, Any]:
+    """Every item of A that B could conceivably touch, read strongly consistent."""
+    repo = get_repository()
+    client = a["clientId"]
+    single = [keys.client(client), keys.onboarding(client, a["onboardingSessionId"]), keys.voucher(a["voucher"]),
+              keys.coach(client, a["coachId"]), keys.klass(client, a["classId"]),
+              keys.email_claim(client, a["email"])]
+    state: dict[str, Any] = {f"{k['PK']}|{k['SK']}": repo.get(k, consistent=True) for k in single}
+    state["user"] = repo.query(keys.user_pk(client, a["userId"]), consistent=True)
+    state["hume"] = repo.query(keys.client_pk(client), sk_prefix="HUME", consistent=True)
+    return json.loads(json.dumps(state, sort_keys=True, default=str))
+
+
+def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
+    from shared.auth import tokens
+    from shared.domain import accounts
+
+    partner = demo["clients"]["partner"]["id"]
+    personas = {}
+    for name, role, key in (("b-member", "user", demo["apiKeys"]["partner"]),
+                            ("b-admin", "client_admin", demo["apiKeys"]["partner"]),
+                            ("universal+b-member", "user", demo["apiKeys"]["universal"])):
+        user = accounts.create_member(partner, f"{name}-{uuid.uuid4().hex[:8]}@fitco.example", "tenant-b-secret",
+                                      name=name, role=role)
+        personas[name] = (key, tokens.issue(user["id"], partner, role)[0])
+    return personas
+
+
+def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str, Any]) -> tuple[str, Any, str]:
+    """Fill the route with A's ids: path parameters, query filters and every id-like body field."""
+    values = {"id": a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else a["classId"],
+              "sessionId": a["onboardingSessionId"], "code": a["voucher"]}
+    concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
+    query = ""
+    if method == "get" and path.endswith("/content/classes"):
+        query = f"?trainer={a['coachId']}"
+    if method == "get" and path.endswith("/content/search"):
+        query = "?q=Glute"
+    body = None
+    if "requestBody" in operation:
+        example = operation["requestBody"]["content"]["application/json"].get("example") or {}
+        body = dict(example)
+        overrides = {"classId": a["classId"], "coachId": a["coachId"], "sessionId": a["onboardingSessionId"],
+                     "voucherCode": a["voucher"], "code": a["voucher"], "refreshToken": a["refreshToken"],
+                     "email": a["email"], "password": "not-a-members-password"}  # B never holds A's secrets
+        for field, value in overrides.items():
+            schema_props = _properties(operation)
+            if field in schema_props or field in body:
+                body[field] = value
+        if "trainers" in _properties(operation):
+            body["trainers"] = [{"trainerId": a["coachId"], "configId": "b-config"}]
+        if "configId" in _properties(operation) and "trainers" not in _properties(operation):
+            body["configId"] = "b-config"
+    return concrete + query, body, concrete
+
+
+_SCHEMAS: dict[str, Any] = {}
+
+
+def _key_only(path: str, method: str, document: dict[str, Any]) -> bool:
+    from local.template import documented_routes
+
+    route = next(r for r in documented_routes() if r.path == path and r.method.lower() == method)
+    return route.authorizer == "KeyAuthorizer"
+
+
+def _properties(operation: dict[str, Any]) -> dict[str, Any]:
+    schema = operation["requestBody"]["content"]["application/json"].get("schema", {})
+    if "$ref" in schema:
+        schema = _SCHEMAS.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    for option in schema.get("anyOf", []):
+        if "$ref" in option:
+            schema = _SCHEMAS.get(option["$ref"].rsplit("/", 1)[-1], {})
+    return schema.get("properties", {})
+
+
+def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_nothing_of_a(
+        local_api, demo, tenant_a, api):
+    document = api.get("/openapi.json").json
+    _SCHEMAS.update(document["components"]["schemas"])
+    personas = _b_personas(local_api, demo)
+    secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
+                                           "clientId", "clientName", "refreshToken", "accessToken", "marker")}
+    before = _snapshot(tenant_a)
+    checked = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not operation.get("security"):
+                continue  # public
+            for persona, (key, token) in personas.items():
+                if persona.startswith("universal") and _key_only(path, method, document):
+                    continue  # universal key, bearer not read: that is the default client's anonymous app, not B
+                target, body, concrete = _request_for(path, method, operation, tenant_a)
+                caller = Api(f"http://{api.host}:{api.port}", fresh_source_ip())
+                reply = caller.request(method.upper(), target, json_body=body, api_key=key, token=token)
+                where = f"{persona} {method.upper()} {target}"
+                assert reply.status < 500, f"{where}: {reply.status} {reply.raw[:300]!r}"
+                sent = json.dumps(body or {}) + target
+                hidden = set(secrets_of_a)
+                if persona.startswith("universal") and tenant_a["voucher"] in sent:
+                    # with the universal key a voucher names its client by design (as the public deep link does)
+                    hidden -= {tenant_a["clientId"], tenant_a["clientName"]}
+                leaked = [s for s in hidden if s not in sent and s in reply.raw.decode("utf-8", "replace")]
+                assert leaked == [], f"{where} shows A's {leaked}"
+                if "{id}" in path:  # ids the server assigned to A (classes, viewing sessions): never B's to use
+                    assert reply.status in (400, 401, 403, 404, 405), f"{where}: {reply.status} {reply.raw[:200]!r}"
+                checked += 1
+    assert checked >= 3 * 25
+    after = _snapshot(tenant_a)
+    changed = {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert changed == {}, f"client B changed client A's data: {changed}"
+
+
+def test_given_a_still_works_after_the_matrix(tenant_a, api):
+    """The matrix refused B everything of A; A itself still sees its own data (the ids were real)."""
+    reply = api.get("/users/me", api_key=tenant_a["key"], token=tenant_a["accessToken"])
+    assert reply.status == 200 and reply.data["id"] == tenant_a["userId"]
+    history = api.get("/sessions/history", api_key=tenant_a["key"], token=tenant_a["accessToken"])
+    assert tenant_a["viewingSessionId"] in json.dumps(history.json)
