@@ -183,7 +183,7 @@ class Repository:
                 index: str | None = None, forward: bool = True, limit: int | None = None,
                 consistent: bool = False, filter_expression: str | None = None,
                 values: dict[str, Any] | None = None, names: dict[str, str] | None = None) -> Iterator[Item]:
-        pk_name, sk_name = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        pk_name, sk_name = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")  # GSI1 -> GSI1PK/GSI1SK
         all_names = {"#pk": pk_name, **(names or {})}
         all_values: dict[str, Any] = {":pk": pk, **(values or {})}
         condition = "#pk = :pk"
