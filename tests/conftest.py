@@ -70,3 +70,14 @@ def new_member(local_api: LocalStack) -> Any:
         return {"email": body["email"], "password": body["password"], **reply.data}
 
     return register
+
+
+@pytest.fixture(scope="session")
+def bad_input_lab(local_api: LocalStack) -> dict[str, Any]:
+    """A client of its own for the bad-input sweeps (hundreds of requests over every route), with a quota
+    large enough that they neither meet its throttle nor use up the demo studio's: {clientId, apiKey}."""
+    from shared.domain import provisioning
+
+    client = provisioning.create_client("Bad Input Lab", quota={"ratePerSecond": 2000, "burst": 4000})
+    key, _ = provisioning.issue_api_key(client["id"], label="bad-input sweeps")
+    return {"clientId": client["id"], "apiKey": key}

@@ -35,21 +35,21 @@ from shared.auth import passwords
 from shared.auth.revocation import deleted_record
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
-from shared.domain import clients, refresh_tokens, vouchers
+from shared.domain import clients, refresh_tokens, text, vouchers
 from shared.errors import AppError
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
 
 # --- input ---------------------------------------------------------------------------------------------------
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+_EMAIL = re.compile(r"[^@\s]{1,64}@(?!-)[^@\s.]+(?<!-)(\.(?!-)[^@\s.]+(?<!-))+")
 
 
 def normalize_email(raw: str) -> str:
-    return raw.strip().lower()
+    return text.nfc(raw.strip()).lower()
 
 
 def is_valid_email(email: str) -> bool:
-    return len(email) <= 254 and bool(_EMAIL.fullmatch(email)) and all(ord(c) >= 32 and c != "\x7f" for c in email)
+    return len(email) <= 254 and bool(_EMAIL.fullmatch(email)) and text.email_text_problem(email) is None
 
 
 def _email(value: str) -> str:
@@ -61,7 +61,8 @@ def _email(value: str) -> str:
 
 Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_email)]
 Password = Annotated[str, Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                 AfterValidator(text.display_text)]
 FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
                       "stress_relief"]
 FitnessLevel = Literal["beginner", "intermediate", "advanced"]
@@ -72,7 +73,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {"notifications": True}
 
 class ProfileIn(ApiModel):
     age: int | None = Field(None, ge=13, le=100)
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = None
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+                      AfterValidator(text.display_text)] | None = None
     height: float | None = Field(None, ge=100, le=250, description="centimetres")
     weight: float | None = Field(None, ge=30, le=300, description="kilograms")
     fitnessGoal: FitnessGoal | None = None
@@ -502,9 +504,8 @@ def validate_voucher(caller: Caller, code: str) -> dict[str, Any]:
     if voucher is None:
         return {"valid": False, "reason": "not_found", "voucher": None, "partner": None, "client": None}
     valid, reason = vouchers.state(voucher)
-    if not caller.universal and voucher.get("clientId") != caller.client_id:
-        return {"valid": False, "reason": "other_client", "voucher": vouchers.public_view(voucher),
-                "partner": None, "client": None}
+    if not caller.universal and voucher.get("clientId") != caller.client_id:  # nothing of its state either
+        return {"valid": False, "reason": "other_client", "voucher": None, "partner": None, "client": None}
     client = clients.get_client(voucher["clientId"])
     if client is None:
         return {"valid": False, "reason": "not_found", "voucher": None, "partner": None, "client": None}

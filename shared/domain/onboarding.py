@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
-from shared.domain import clients, coach_matching
+from shared.domain import clients, coach_matching, text
 from shared.errors import AppError, service_unavailable
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
@@ -37,9 +37,11 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 
 class ProfileFields(ApiModel):
     """The profile of the spec, every field optional (a wizard sends them step by step)."""
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                    AfterValidator(text.display_text)] | None = None
     age: Annotated[int, Field(ge=13, le=100)] | None = None
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = None
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+                      AfterValidator(text.display_text)] | None = None
     height: Annotated[int | float, Field(ge=100, le=250, description="centimetres")] | None = None
     weight: Annotated[int | float, Field(ge=30, le=300, description="kilograms")] | None = None
     fitnessGoal: FitnessGoal | None = None

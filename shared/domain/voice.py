@@ -19,13 +19,13 @@ import secrets
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import clock, ratelimit
 from shared.auth import tokens
 from shared.db import keys
 from shared.db.repository import Action, TransactionFailed, get_repository
-from shared.domain import clients
+from shared.domain import clients, text
 from shared.domain.onboarding import SESSION_ID_PATTERN, is_alive
 from shared.errors import AppError
 from shared.http.app_factory import ApiModel
@@ -64,7 +64,8 @@ class PutTrainerConfigs(ApiModel):
 
 class LiveKitTokenRequest(ApiModel):
     roomName: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS)] | None = None
+    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS), AfterValidator(text.multiline_text)] \
+        | None = None
     agentName: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     sessionId: Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)] | None = None
 

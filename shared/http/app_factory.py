@@ -49,13 +49,27 @@ def error_response(error: AppError) -> JSONResponse:
                         headers={**CORS_HEADERS, **error.headers})
 
 
+# The member types pydantic names in a union's error locations (`height.int`, `height.float`): not fields.
+_UNION_TAGS = frozenset({"int", "float", "str", "bool", "bytes", "none", "decimal", "list", "dict"})
+
+
+def _is_union_tag(part: object) -> bool:
+    text = str(part)
+    return text in _UNION_TAGS or "[" in text or text.startswith(("constrained-", "function-", "lax-", "json-"))
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    fields = []
+    """One entry per offending field, named by its dotted path (`profile.age`, `trainers.0.trainerId`)."""
+    fields: dict[str, list[str]] = {}
     for err in exc.errors():
-        location = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
-        fields.append({"field": ".".join(location) or str((err.get("loc") or ["body"])[0]),
-                       "reason": str(err.get("msg", "invalid"))})
-    return fields
+        loc = list(err.get("loc", ()))
+        location = [str(part) for i, part in enumerate(loc) if part not in ("body", "query", "path", "header")
+                    and not (i > 0 and isinstance(part, str) and _is_union_tag(part))]
+        reasons = fields.setdefault(".".join(location) or str((loc or ["body"])[0]), [])
+        reason = str(err.get("msg", "invalid"))
+        if reason not in reasons:
+            reasons.append(reason)
+    return [{"field": field, "reason": " or ".join(reasons)} for field, reasons in fields.items()]
 
 
 async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,25 +90,41 @@ async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONRespons
     if exc.status_code == 405:
         return error_response(AppError("METHOD_NOT_ALLOWED", "Method not allowed on this route",
                                        headers=dict(exc.headers or {})))
+    if exc.status_code == 400:  # FastAPI could not decode the JSON body: nested too deeply, a number too long...
+        return error_response(AppError("INVALID_JSON", "The request body could not be read as JSON",
+                                       "Malformed, nested too deeply, or holding a number too long"))
     return error_response(AppError("BAD_REQUEST", str(exc.detail), status=exc.status_code))
 
 
 def _check_body(request: Request) -> None:
+    """Size, media type and encoding of a body, judged from the API Gateway event's own body (a header may be
+    missing or wrong). A body that is not UTF-8 reaches the function with U+FFFD where its bytes were: it is
+    refused rather than stored mangled."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise AppError("PAYLOAD_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes")
+    event = request.scope.get("aws.event") or {}
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode("utf-8", "surrogatepass"))
+    if size > MAX_BODY_BYTES:
+        raise AppError("PAYLOAD_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes")
+    if not body and (not length or not length.isdigit() or int(length) == 0):
+        return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if length not in (None, "0") and content_type and content_type != "application/json":
-        raise AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json")
+    if content_type != "application/json":
+        raise AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json",
+                       {"field": "Content-Type", "reason": f"got {content_type or 'none'}"})
+    if not event.get("isBase64Encoded") and "\ufffd" in body:
+        raise AppError("INVALID_JSON", "The request body is not valid UTF-8")
 
 
 def create_app(group: str) -> FastAPI:
     """A FastAPI app for one endpoint group (one Lambda function)."""
     settings = get_settings()
     app = FastAPI(title=f"sTvOS {group}", version=settings.version, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=None, redirect_slashes=False)  # a 307 would leave the envelope (and the API)
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(AppError, _on_app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
