@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -107,3 +108,18 @@ def test_given_an_agent_name_with_injection_or_not_allowed_then_400_naming_agent
                                           ("agentName", True), ("sessionId", "../../x")])
 def test_given_fields_of_the_wrong_kind_then_400_naming_them(api, demo, field, value):
     names_field(mint(api, demo["apiKeys"]["studio"], {field: value}), field)
+
+
+def test_given_the_onboarding_session_id_of_another_client_then_the_agent_gets_none_of_it(api, demo):
+    studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
+    partner_coach = next(c["id"] for c in demo["coaches"] if c["clientId"] == demo["clients"]["partner"]["id"])
+    session = f"livekit-{uuid.uuid4().hex}"
+    assert fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Fay"}, api_key=partner).status == 201
+    assert fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": partner_coach},
+                           api_key=partner).status == 200
+    claims, metadata = granted(mint(api, studio, {"sessionId": session}), demo["clients"]["studio"]["id"])
+    assert metadata["clientId"] == demo["clients"]["studio"]["id"] and metadata["coachId"] is None
+    assert metadata["humeConfigId"] == "studio-default-evi-config"
+    assert "fitco" not in json.dumps(metadata).lower()
+    theirs = fresh(api).get(f"/onboarding/profile/{session}", api_key=partner).data
+    assert theirs["coachId"] == partner_coach and theirs["profile"]["name"] == "Fay"
