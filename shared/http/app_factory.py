@@ -18,6 +18,7 @@ from shared.settings import get_settings
 
 API = "/api/v1"
 MAX_BODY_BYTES = 256 * 1024
+MAX_FIELD_ERRORS = 20
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Retry-After,X-Request-Id",
@@ -76,8 +77,10 @@ async def _on_validation(_: Request, exc: RequestValidationError) -> JSONRespons
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
         return error_response(AppError("INVALID_JSON", "The request body is not valid JSON"))
     fields = _field_errors(exc)
-    names = ", ".join(sorted({f["field"] for f in fields}))
-    return error_response(AppError("VALIDATION_ERROR", f"Invalid request: {names}", fields))
+    shown = fields[:MAX_FIELD_ERRORS]  # 20,000 unknown keys fit in a body: the answer must not grow with them
+    names = ", ".join(sorted({f["field"] for f in shown}))
+    more = f" and {len(fields) - len(shown)} more" if len(fields) > len(shown) else ""
+    return error_response(AppError("VALIDATION_ERROR", f"Invalid request: {names}{more}", shown))
 
 
 async def _on_app_error(_: Request, exc: AppError) -> JSONResponse:

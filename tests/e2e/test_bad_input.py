@@ -429,3 +429,12 @@ def test_given_a_gzipped_json_body_then_400_invalid_json_not_garbage(api, demo):
     reply = send(api, "POST", "/auth/register", body, demo["apiKeys"]["studio"], None,
                  headers={**JSON, "Content-Encoding": "gzip"})
     envelope(reply, 400, "INVALID_JSON")
+
+
+def test_given_20000_unknown_fields_then_a_short_400_that_still_names_the_real_ones(api, demo):
+    body = ("{" + ",".join(f'"k{i}": 0' for i in range(20_000)) + "}").encode()
+    assert len(body) < 256 * 1024
+    reply = send(api, "POST", "/auth/login", body, demo["apiKeys"]["studio"], None)
+    body = envelope(reply, 400, "VALIDATION_ERROR")
+    assert len(reply.raw) < 4096 and len(body["details"]) <= 20
+    assert {"email", "password"} <= {d["field"] for d in body["details"]} and body["error"].endswith("more")
