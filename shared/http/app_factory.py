@@ -102,9 +102,7 @@ async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONRespons
 def _check_body(request: Request) -> None:
     """Size, media type and encoding of a body, judged from the API Gateway event's own body (a header may be
     missing or wrong). A body that is not UTF-8 reaches the function with U+FFFD where its bytes were: it is
-    refused rather than stored mangled."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
+    refused rather than stored mangled. The size counts for every method (a GET may carry a body too)."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise AppError("PAYLOAD_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes")
@@ -113,6 +111,8 @@ def _check_body(request: Request) -> None:
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode("utf-8", "surrogatepass"))
     if size > MAX_BODY_BYTES:
         raise AppError("PAYLOAD_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
     if not body and (not length or not length.isdigit() or int(length) == 0):
         return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

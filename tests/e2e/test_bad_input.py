@@ -98,6 +98,13 @@ def test_given_a_1_mb_body_on_any_route_then_413_payload_too_large_in_the_envelo
     envelope(reply, 413, "PAYLOAD_TOO_LARGE")
 
 
+@pytest.mark.parametrize("method, path", [(r.method, r.path.removeprefix("/api/v1")) for r in documented_routes()
+                                          if r.method in ("GET", "DELETE")])
+def test_given_a_1_mb_body_on_a_get_or_delete_then_413_too(api, bad_input_lab, tokens, method, path):
+    reply = send(api, method, concrete(path), b"[" + b" " * (1 << 20) + b"]", bad_input_lab["apiKey"], tokens())
+    envelope(reply, 413, "PAYLOAD_TOO_LARGE")
+
+
 @pytest.mark.parametrize("size", [5 * 1024 * 1024, 10 * 1024 * 1024])
 def test_given_bodies_up_to_the_gateways_10_mb_then_the_function_answers_413(api, demo, size):
     reply = send(api, "POST", "/auth/login", b"[" + b" " * (size - 2) + b"]", demo["apiKeys"]["studio"], None)
