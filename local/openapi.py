@@ -35,6 +35,62 @@ AUTH_CODES = {
 STATUS_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
                405: "Method not allowed", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
                429: "Rate limited", 500: "Internal error", 503: "Service unavailable"}
+def _ref(method: str, path: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
+
+
+def _link(method: str, path: str, description: str, parameters: dict[str, str] | None = None,
+          body: dict[str, Any] | None = None) -> dict[str, Any]:
+    link: dict[str, Any] = {"operationRef": _ref(method, path), "description": description}
+    if parameters:
+        link["parameters"] = parameters
+    if body:
+        link["requestBody"] = body
+    return link
+
+
+# OpenAPI links: where the id a success answers with is used next (clients read them; schemathesis follows them
+# in its stateful phase). (method, path of the answering route) -> {link name: link}
+_V1 = "/api/v1"
+_SESSION_ID = "$response.body#/data/session/id"
+_ONBOARDING_ID = "$response.body#/data/sessionId"
+LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", f"{_V1}/sessions/start"): {
+        "ReportProgress": _link("POST", f"{_V1}/sessions/{{id}}/progress", "Heartbeats of the session just started",
+                                {"id": _SESSION_ID}),
+        "Complete": _link("POST", f"{_V1}/sessions/{{id}}/complete", "Complete the session just started",
+                          {"id": _SESSION_ID}),
+    },
+    ("GET", f"{_V1}/content/classes"): {
+        "ClassDetail": _link("GET", f"{_V1}/content/classes/{{id}}", "The first class of the page",
+                             {"id": "$response.body#/data/items/0/id"}),
+        "StartSession": _link("POST", f"{_V1}/sessions/start", "Start watching the first class of the page",
+                              body={"classId": "$response.body#/data/items/0/id", "deviceType": "mobile"}),
+    },
+    ("POST", f"{_V1}/onboarding/profile"): {
+        "ResumeProfile": _link("GET", f"{_V1}/onboarding/profile/{{sessionId}}", "Read the session back",
+                               {"sessionId": _ONBOARDING_ID}),
+        "RecommendCoaches": _link("POST", f"{_V1}/onboarding/recommend-coaches", "Coaches for this profile",
+                                  body={"sessionId": _ONBOARDING_ID}),
+    },
+    ("POST", f"{_V1}/onboarding/recommend-coaches"): {
+        "SelectCoach": _link("POST", f"{_V1}/onboarding/select-coach", "Choose the best-ranked coach",
+                             body={"sessionId": _ONBOARDING_ID, "coachId": "$response.body#/data/coaches/0/id"}),
+    },
+    ("POST", f"{_V1}/auth/register"): {
+        "Refresh": _link("POST", f"{_V1}/auth/refresh", "Trade the new refresh token for a fresh pair",
+                         body={"refreshToken": "$response.body#/data/refreshToken"}),
+    },
+    ("POST", f"{_V1}/auth/login"): {
+        "Refresh": _link("POST", f"{_V1}/auth/refresh", "Trade the refresh token for a fresh pair",
+                         body={"refreshToken": "$response.body#/data/refreshToken"}),
+    },
+    ("POST", f"{_V1}/auth/refresh"): {
+        "RefreshAgain": _link("POST", f"{_V1}/auth/refresh", "Rotate again with the token just issued",
+                              body={"refreshToken": "$response.body#/data/refreshToken"}),
+    },
+}
+
 RETRY_AFTER = {"Retry-After": {"description": "Whole seconds until a request would pass",
                                "schema": {"type": "integer", "minimum": 1}}}
 
@@ -124,6 +180,9 @@ def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
         example = RESPONSE_EXAMPLES.get((route.method, route.path))
         if example is not None:
             success["content"]["application/json"]["example"] = example
+        links = LINKS.get((route.method, route.path))
+        if links:
+            success["links"] = copy.deepcopy(links)
         responses[status] = success
     for status, codes in sorted(codes_by_status.items()):
         responses[str(status)] = _error_response(status, codes)
@@ -132,6 +191,21 @@ def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
     if request_example is not None and "requestBody" in operation:
         operation["requestBody"]["content"]["application/json"]["example"] = request_example
     return operation
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _json_schema_bounds(node: Any) -> Any:
+    """Pydantic writes the bounds of a constrained union (`Annotated[int | float, Field(ge=100)]`) as `ge`/`le`,
+    which JSON Schema ignores; the document spells them as JSON Schema does."""
+    if isinstance(node, dict):
+        fixed = {_BOUNDS.get(key, key) if key in _BOUNDS and not isinstance(value, (dict, list)) else key:
+                 _json_schema_bounds(value) for key, value in node.items()}
+        return fixed
+    if isinstance(node, list):
+        return [_json_schema_bounds(item) for item in node]
+    return node
 
 
 def build() -> dict[str, Any]:
@@ -143,7 +217,7 @@ def build() -> dict[str, Any]:
     for function, routes in by_function.items():
         app = _load_app(function, routes[0].code_dir)
         spec = get_openapi(title=app.title, version=app.version, routes=app.routes, openapi_version="3.1.0")
-        schemas.update(spec.get("components", {}).get("schemas", {}))
+        schemas.update(_json_schema_bounds(spec.get("components", {}).get("schemas", {})))
         for route in routes:
             operation = spec["paths"][route.path][route.method.lower()]
             paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation)

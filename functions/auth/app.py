@@ -12,28 +12,30 @@ from shared.domain import accounts, password_reset
 from shared.domain.accounts import LoginBody, LogoutBody, RefreshBody, RegisterBody, VoucherBody
 from shared.domain.password_reset import ForgotBody, ResetBody
 from shared.domain.refresh_tokens import rotate
-from shared.http.app_factory import API, create_app, ok
+from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import KeyCaller, UserCaller
 
 app = create_app("auth")
 
 
-@app.post(f"{API}/auth/register", status_code=201)
+@app.post(f"{API}/auth/register", status_code=201,
+          responses=errors("INVALID_VOUCHER", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
+                           "NOT_FOUND", "USER_EXISTS", "CONFLICT"))
 def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.register(caller, body))
 
 
-@app.post(f"{API}/auth/login")
+@app.post(f"{API}/auth/login", responses=errors("INVALID_CREDENTIALS", "FORBIDDEN", "CLIENT_SELECTION_REQUIRED"))
 def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.login(caller, body))
 
 
-@app.post(f"{API}/auth/refresh")
+@app.post(f"{API}/auth/refresh", responses=errors("INVALID_REFRESH_TOKEN"))
 def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(rotate(body.refreshToken, key_client_id=caller.client_id, universal=caller.universal))
 
 
-@app.post(f"{API}/auth/logout")
+@app.post(f"{API}/auth/logout", responses=errors("INVALID_REFRESH_TOKEN"))
 def logout(request: Request, caller: UserCaller, body: LogoutBody | None = None) -> dict[str, Any]:
     return ok(accounts.logout(caller, body or LogoutBody(), request.headers.get("authorization", "")))
 
@@ -43,7 +45,7 @@ def validate_voucher(body: VoucherBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.validate_voucher(caller, body.code))
 
 
-@app.get(f"{API}/auth/me")
+@app.get(f"{API}/auth/me", responses=errors("NOT_FOUND"))
 def me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me_with_features(caller))
 

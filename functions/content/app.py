@@ -9,7 +9,7 @@ from mangum import Mangum
 from shared.domain import catalog, viewing
 from shared.domain.clients import default_client_id
 from shared.errors import not_found
-from shared.http.app_factory import API, create_app, ok
+from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import Caller, KeyCaller, UserCaller
 
 app = create_app("content")
@@ -29,7 +29,7 @@ def discover(caller: UserCaller) -> dict[str, Any]:
     return ok(catalog.discover(caller.client_id, entries))
 
 
-@app.get(f"{API}/content/classes")
+@app.get(f"{API}/content/classes", responses=errors("NOT_FOUND"))
 def list_classes(
     caller: KeyCaller,
     category: str | None = Query(None, min_length=1, max_length=100),
@@ -56,14 +56,14 @@ def class_detail(caller: KeyCaller, id: int = Path(ge=1, le=99_999_999)) -> dict
     return ok(catalog.detail(item, catalog.people(client_id), related))
 
 
-@app.get(f"{API}/content/search")
+@app.get(f"{API}/content/search", responses=errors("NOT_FOUND"))
 def search(caller: KeyCaller, q: str = Query(min_length=1, max_length=200),
            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     client_id = _client(caller)
     return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
 
 
-@app.get(f"{API}/content/categories")
+@app.get(f"{API}/content/categories", responses=errors("NOT_FOUND"))
 def categories(caller: KeyCaller) -> dict[str, Any]:
     return ok({"categories": catalog.category_views(catalog.people(_client(caller)))})
 

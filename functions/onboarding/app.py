@@ -8,13 +8,14 @@ from fastapi import Path, Response
 from mangum import Mangum
 
 from shared.domain import onboarding
-from shared.http.app_factory import API, create_app, ok
+from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import KeyCaller
 
 app = create_app("onboarding")
 
 
-@app.post(f"{API}/onboarding/profile")
+@app.post(f"{API}/onboarding/profile", status_code=201,  # 201 starts a session, 200 merges into a live one
+          responses={200: {"description": "Merged into the live session"}, **errors("NO_DEFAULT_CLIENT")})
 def save_profile(body: onboarding.SaveProfile, caller: KeyCaller, response: Response) -> dict[str, Any]:
     onboarding.check_agent_session(caller, body.sessionId)
     item, created = onboarding.save_profile(onboarding.tenant_of(caller), body.sessionId, body.given())
@@ -22,21 +23,24 @@ def save_profile(body: onboarding.SaveProfile, caller: KeyCaller, response: Resp
     return ok(onboarding.view(item))
 
 
-@app.get(f"{API}/onboarding/profile/{{sessionId}}")
+@app.get(f"{API}/onboarding/profile/{{sessionId}}",
+         responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def get_profile(caller: KeyCaller,
                 sessionId: str = Path(pattern=onboarding.SESSION_ID_PATTERN)) -> dict[str, Any]:  # noqa: N803
     onboarding.check_agent_session(caller, sessionId)
     return ok(onboarding.view(onboarding.get_session(onboarding.tenant_of(caller), sessionId)))
 
 
-@app.post(f"{API}/onboarding/recommend-coaches")
+@app.post(f"{API}/onboarding/recommend-coaches",
+          responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def recommend_coaches(body: onboarding.RecommendCoaches, caller: KeyCaller) -> dict[str, Any]:
     onboarding.check_agent_session(caller, body.sessionId)
     client_id = onboarding.tenant_of(caller)
     return ok(onboarding.recommend(client_id, body.sessionId, body.fitnessGoal, body.fitnessLevel))
 
 
-@app.post(f"{API}/onboarding/select-coach")
+@app.post(f"{API}/onboarding/select-coach",
+          responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def select_coach(body: onboarding.SelectCoach, caller: KeyCaller) -> dict[str, Any]:
     onboarding.check_agent_session(caller, body.sessionId)
     client_id = onboarding.tenant_of(caller)

@@ -8,7 +8,7 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared.domain import viewing
-from shared.http.app_factory import API, ApiModel, create_app, ok
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 
 app = create_app("sessions")
@@ -26,20 +26,20 @@ class ProgressBody(ApiModel):
     totalDurationSeconds: float = Field(gt=0, le=86_400)
 
 
-@app.post(f"{API}/sessions/start", status_code=201)
+@app.post(f"{API}/sessions/start", status_code=201, responses=errors("NOT_FOUND"))
 def start(body: StartBody, caller: UserCaller) -> dict[str, Any]:
     session = viewing.start(caller.client_id, caller.user_id, body.classId, body.deviceType)
     return ok({"session": viewing.view(session)})
 
 
-@app.post(f"{API}/sessions/{{id}}/progress")
+@app.post(f"{API}/sessions/{{id}}/progress", responses=errors("CONFLICT"))
 def progress(body: ProgressBody, caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
     session = viewing.heartbeat(caller.client_id, caller.user_id, id, body.progressSeconds,
                                 body.totalDurationSeconds)
     return ok({"session": viewing.view(session)})
 
 
-@app.post(f"{API}/sessions/{{id}}/complete")
+@app.post(f"{API}/sessions/{{id}}/complete", responses=errors("CONFLICT"))
 def complete(caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
     return ok({"session": viewing.view(viewing.complete(caller.client_id, caller.user_id, id))})
 

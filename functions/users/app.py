@@ -7,28 +7,28 @@ from mangum import Mangum
 
 from shared.domain import accounts
 from shared.domain.accounts import UpdateMeBody
-from shared.http.app_factory import API, create_app, ok
+from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import UserCaller
 
 app = create_app("users")
 
 
-@app.get(f"{API}/users/me")
+@app.get(f"{API}/users/me", responses=errors("NOT_FOUND"))
 def get_me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me(caller))
 
 
-@app.put(f"{API}/users/me")
+@app.put(f"{API}/users/me", responses=errors("NOT_FOUND"))
 def put_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.patch(f"{API}/users/me")
+@app.patch(f"{API}/users/me", responses=errors("NOT_FOUND"))
 def patch_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.delete(f"{API}/users/me")
+@app.delete(f"{API}/users/me", responses=errors("NOT_FOUND"))
 def delete_me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.delete_me(caller))
 

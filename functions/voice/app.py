@@ -8,7 +8,7 @@ from mangum import Mangum
 
 from shared.domain import clients, onboarding, voice
 from shared.errors import AppError
-from shared.http.app_factory import API, create_app, ok
+from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import Caller, KeyCaller, require_role
 
 app = create_app("voice")
@@ -23,7 +23,7 @@ def _client(caller: Caller) -> dict[str, Any]:
     return client
 
 
-@app.get(f"{API}/hume-config")
+@app.get(f"{API}/hume-config", responses=errors("NO_DEFAULT_CLIENT"))
 def get_hume_config(caller: KeyCaller) -> dict[str, Any]:
     return ok(voice.get_hume_config(_client(caller), caller.user_id))
 
@@ -34,13 +34,13 @@ def put_hume_config(body: voice.PutHumeConfig, caller: StudioAdmin) -> dict[str,
                                        caller.user_id))
 
 
-@app.put(f"{API}/hume-config/trainers")
+@app.put(f"{API}/hume-config/trainers", responses=errors("NOT_FOUND"))
 def put_trainer_configs(body: voice.PutTrainerConfigs, caller: StudioAdmin) -> dict[str, Any]:
     return ok(voice.upsert_trainer_configs(_client(caller), [t.model_dump() for t in body.trainers],
                                            caller.user_id))
 
 
-@app.post(f"{API}/livekit/token")
+@app.post(f"{API}/livekit/token", responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT"))
 def livekit_token(body: voice.LiveKitTokenRequest, caller: KeyCaller) -> dict[str, Any]:
     if not caller.user_id:
         voice.limit_anonymous_minting(caller)

@@ -44,6 +44,14 @@ from shared.http.caller import Caller
 _EMAIL = re.compile(r"[^@\s]{1,64}@(?!-)[^@\s.]+(?<!-)(\.(?!-)[^@\s.]+(?<!-))+")
 
 
+# What the OpenAPI document says an email is: a part of what _email accepts (ASCII, Latin, Cyrillic and CJK
+# letters; no label starting or ending with a hyphen), so that every address it describes is one we take.
+# U+0130 is left out: lower() makes it two characters, which could push a 64-character local part over.
+_LETTERS = r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u012f\u0131-\u024f\u0400-\u04ff\u4e00-\u9fff"
+_LABEL = f"[A-Za-z0-9{_LETTERS}](?:[A-Za-z0-9{_LETTERS}-]*[A-Za-z0-9{_LETTERS}])?"
+EMAIL_PATTERN = f"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~{_LETTERS}-]{{1,64}}@{_LABEL}(?:\\.{_LABEL})+$"
+
+
 def normalize_email(raw: str) -> str:
     return text.nfc(raw.strip()).lower()
 
@@ -59,10 +67,12 @@ def _email(value: str) -> str:
     return email
 
 
-Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_email)]
+Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_email),
+                  Field(json_schema_extra={"pattern": EMAIL_PATTERN, "maxLength": 254})]
 Password = Annotated[str, Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                 AfterValidator(text.display_text)]
+                 AfterValidator(text.display_text),
+                 Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})]
 FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
                       "stress_relief"]
 FitnessLevel = Literal["beginner", "intermediate", "advanced"]
@@ -74,7 +84,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {"notifications": True}
 class ProfileIn(ApiModel):
     age: int | None = Field(None, ge=13, le=100)
     gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-                      AfterValidator(text.display_text)] | None = None
+                      AfterValidator(text.display_text),
+                      Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
     height: float | None = Field(None, ge=100, le=250, description="centimetres")
     weight: float | None = Field(None, ge=30, le=300, description="kilograms")
     fitnessGoal: FitnessGoal | None = None

@@ -38,10 +38,12 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 class ProfileFields(ApiModel):
     """The profile of the spec, every field optional (a wizard sends them step by step)."""
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                    AfterValidator(text.display_text)] | None = None
+                    AfterValidator(text.display_text),
+                    Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
     age: Annotated[int, Field(ge=13, le=100)] | None = None
     gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-                      AfterValidator(text.display_text)] | None = None
+                      AfterValidator(text.display_text),
+                      Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
     height: Annotated[int | float, Field(ge=100, le=250, description="centimetres")] | None = None
     weight: Annotated[int | float, Field(ge=30, le=300, description="kilograms")] | None = None
     fitnessGoal: FitnessGoal | None = None
@@ -120,9 +122,11 @@ def save_profile(client_id: str, session_id: str, fields: dict[str, Any]) -> tup
 
 
 def _merge(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    names: dict[str, str] = {"#ttl": "ttl", "#p": "profile"}
+    names: dict[str, str] = {"#ttl": "ttl"}
     values: dict[str, Any] = {":now": int(clock.now()), ":updated": clock.iso()}
     sets = ["updatedAt = :updated"]
+    if fields:  # only the session id sent: a touch (DynamoDB refuses an expression name it does not use)
+        names["#p"] = "profile"
     for index, (name, value) in enumerate(sorted(fields.items())):
         names[f"#f{index}"] = name
         values[f":v{index}"] = value

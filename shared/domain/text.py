@@ -44,6 +44,14 @@ def email_text_problem(value: str) -> str | None:
     return None
 
 
+# The same rules as JSON Schema patterns, for the OpenAPI document only (the functions here stay the judges).
+# Both spellings (Python's `re` and ECMA-262) read these classes alike: the ranges are written out, no `\s`.
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"  # control characters, bidi overrides and isolates
+_SPACE = r"\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # what str.strip() removes
+DISPLAY_TEXT_PATTERN = f"^[^{_REFUSED}]*[^{_SPACE}{_REFUSED}][^{_REFUSED}]*$"  # and something left once stripped
+MULTILINE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+
+
 def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 

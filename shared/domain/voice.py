@@ -64,8 +64,8 @@ class PutTrainerConfigs(ApiModel):
 
 class LiveKitTokenRequest(ApiModel):
     roomName: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS), AfterValidator(text.multiline_text)] \
-        | None = None
+    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS), AfterValidator(text.multiline_text),
+                       Field(json_schema_extra={"pattern": text.MULTILINE_TEXT_PATTERN})] | None = None
     agentName: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     sessionId: Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)] | None = None
 

@@ -1,0 +1,131 @@
+"""schemathesis fuzzes the whole API over HTTP from the OpenAPI document, with every check on.
+
+The run is bounded and seeded (MAX_EXAMPLES cases per operation and phase, SEED), so that it repeats and takes
+about two minutes on two cores. It goes through schemathesis' four phases: the document's examples, coverage
+(boundaries and each kind of invalid value), fuzzing, and stateful sequences along the document's links (a
+session started, then its heartbeats and completion; an onboarding profile, then its coaches and the choice of
+one; a registration, then its refresh). It passes when no check fails: no 5xx, every answer matches the
+document (status, media type, headers, envelope and codes), schema-valid requests are accepted (or refused only
+where schemathesis.toml says a rule beyond the schema decides), invalid ones are refused with a 4xx envelope,
+no method the document lacks is served, and no route that needs credentials answers without them.
+
+The fuzzed API is a local API of its own (tests/support/serve.py in a child process: its own moto server and
+demo seed). The session's local API is left alone: the fuzzer registers accounts with whatever emails it draws,
+so it could otherwise take an address a guide test registers verbatim, and it changes the studio's voice
+settings as the studio admin. The child runs with RATE_LIMITS_ENABLED=false: thousands of requests from one
+address and one member would otherwise be answered 429 after the first twenty, and the fuzzer would test the
+rate limiter instead of the routes (the limits have their own tests: tests/e2e/test_rate_limits.py).
+
+Credentials: the studio key, and a member registered for the run. Signing out and deleting the account end the
+sign-in that made the request, so each of them runs as another throwaway member (schemathesis.toml), and the
+studio's voice settings (admins only) are changed as the seeded studio admin.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.support.http import Api
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SEED = 6
+MAX_EXAMPLES = 12
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A local API of its own, rate limits off; yields its demo (keys, users, baseUrl) and its log file."""
+    folder = tmp_path_factory.mktemp("fuzz-stack")
+    log = folder / "server.log"
+    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT", "DYNAMODB_PORT")}
+    environment.update({"TABLE_NAME": "stvos-fuzz", "RATE_LIMITS_ENABLED": "false", "PYTHONUNBUFFERED": "1"})
+    with log.open("wb") as out:
+        child = subprocess.Popen([sys.executable, "-m", "tests.support.serve"], cwd=ROOT, env=environment,
+                                 stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        demo = _first_line(log, child)
+        yield {**demo, "log": log}
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()  # the child stops when its stdin closes
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _first_line(log: Path, child: subprocess.Popen[bytes]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if "\n" in text:
+            return json.loads(text.split("\n", 1)[0])
+        if child.poll() is not None:
+            raise RuntimeError(f"the fuzz API did not start:\n{text}")
+        time.sleep(0.1)
+    raise RuntimeError("the fuzz API did not start within 60 s")
+
+
+def _member(api: Api, key: str, label: str) -> dict[str, Any]:
+    body = {"email": f"fuzz-{label}-{uuid.uuid4().hex[:10]}@example.com", "password": "fuzz-member-password"}
+    reply = api.post("/auth/register", body, api_key=key)
+    assert reply.status == 201, reply.json
+    return reply.data
+
+
+def _summary(output: str) -> str:
+    """The failures and the summary of a schemathesis report (the head is progress bars)."""
+    start = output.find("=== FAILURES ===")
+    if start < 0:
+        start = output.find("=== SUMMARY ===")
+    return output[start - 40:] if start >= 0 else output[-6000:]
+
+
+@pytest.mark.timeout(900)
+def test_given_the_document_when_schemathesis_fuzzes_every_route_then_no_check_fails(fuzz_stack):
+    # Given: the fuzz API, its studio key, a member, two throwaway members and the studio admin
+    api = Api(fuzz_stack["baseUrl"])
+    key = fuzz_stack["apiKeys"]["studio"]
+    member = _member(api, key, "member")
+    leaving, deleted = _member(api, key, "logout"), _member(api, key, "delete")
+    admin_login = next(u for u in fuzz_stack["users"] if u["role"] == "client_admin")
+    admin = api.post("/auth/login", {"email": admin_login["email"], "password": admin_login["password"]},
+                     api_key=key)
+    assert admin.status == 200, admin.json
+    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert schemathesis, "schemathesis is installed with requirements-dev.txt"
+    environment = {**os.environ, "STVOS_API_KEY": key, "STVOS_TOKEN": member["accessToken"],
+                   "STVOS_LOGOUT_TOKEN": leaving["accessToken"], "STVOS_DELETE_TOKEN": deleted["accessToken"],
+                   "STVOS_ADMIN_TOKEN": admin.data["accessToken"], "NO_COLOR": "1"}
+
+    # When: schemathesis runs every phase and every check, bounded and seeded (schemathesis.toml at the root)
+    run = subprocess.run(
+        [schemathesis, "run", f"{fuzz_stack['baseUrl']}/openapi.json", "--checks", "all",
+         "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1", "--no-color"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=840)
+
+    # Then: it exits 0, every operation was tested, and the API logged no unhandled error
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, _summary(output)
+    document = api.get("/openapi.json").json
+    operations = sum(len(methods) for methods in document["paths"].values())
+    assert f"Selected: {operations}/{operations}" in output and f"Tested: {operations}" in output, _summary(output)
+    assert "unhandled error" not in fuzz_stack["log"].read_text(encoding="utf-8", errors="replace")
+
+    # And: the member the run used still works; the throwaway members' sign-ins were ended by the run itself
+    assert api.get("/users/me", api_key=key, token=member["accessToken"]).status == 200
+    assert api.get("/users/me", api_key=key, token=leaving["accessToken"]).status == 401
+    assert api.get("/users/me", api_key=key, token=deleted["accessToken"]).status == 401
+    relogin = api.post("/auth/login", {"email": deleted["user"]["email"], "password": "fuzz-member-password"},
+                       api_key=key)
+    assert relogin.status == 401 and relogin.code == "INVALID_CREDENTIALS"  # the account is gone
