@@ -22,7 +22,7 @@ NAME = TypeAdapter(accounts.Name)
 
 
 @seed(20261128)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(EMAILS)
 def test_given_any_address_the_document_describes_then_the_api_takes_it(address):
     assert accounts.is_valid_email(accounts.normalize_email(address)), address
@@ -42,7 +42,7 @@ def test_given_an_address_the_api_refuses_or_may_refuse_then_the_document_does_n
 
 
 @seed(20261128)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.from_regex(text.DISPLAY_TEXT_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 100))
 def test_given_any_display_text_the_document_describes_then_a_name_takes_it(value):
     assert NAME.validate_python(value) == value.strip()
@@ -56,7 +56,7 @@ def test_given_text_a_name_refuses_then_the_document_does_not_describe_it(value)
 
 
 @seed(20261128)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.from_regex(text.MULTILINE_TEXT_PATTERN, fullmatch=True))
 def test_given_any_multiline_text_the_document_describes_then_the_voice_context_takes_it(value):
     assert text.multiline_text(value) == value
