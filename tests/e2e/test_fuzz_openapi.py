@@ -1,13 +1,14 @@
 """schemathesis fuzzes the whole API over HTTP from the OpenAPI document, with every check on.
 
-The run is bounded and seeded (MAX_EXAMPLES cases per operation and phase, SEED), so that it repeats and takes
-about two minutes on two cores. It goes through schemathesis' four phases: the document's examples, coverage
-(boundaries and each kind of invalid value), fuzzing, and stateful sequences along the document's links (a
-session started, then its heartbeats and completion; an onboarding profile, then its coaches and the choice of
-one; a registration, then its refresh). It passes when no check fails: no 5xx, every answer matches the
-document (status, media type, headers, envelope and codes), schema-valid requests are accepted (or refused only
-where schemathesis.toml says a rule beyond the schema decides), invalid ones are refused with a 4xx envelope,
-no method the document lacks is served, and no route that needs credentials answers without them.
+The runs are bounded and seeded (MAX_EXAMPLES cases per operation and phase, SEED), so that they repeat and take
+about two and a half minutes on two cores. The studio key's run goes through schemathesis' four phases: the
+document's examples, coverage (boundaries and each kind of invalid value), fuzzing, and stateful sequences
+along the document's links (a session started, then its heartbeats and completion; an onboarding profile, then
+its coaches and the choice of one; a registration, then its refresh). It passes when no check fails: no 5xx,
+every answer matches the document (status, media type, headers, envelope and codes), schema-valid requests are
+accepted (or refused only where schemathesis.toml says a rule beyond the schema decides), invalid ones are
+refused with a 4xx envelope, no method the document lacks is served, and no route that needs credentials
+answers without them.
 
 The fuzzed API is a local API of its own (tests/support/serve.py in a child process: its own moto server and
 demo seed). The session's local API is left alone: the fuzzer registers accounts with whatever emails it draws,
@@ -16,9 +17,10 @@ settings as the studio admin. The child runs with RATE_LIMITS_ENABLED=false: tho
 address and one member would otherwise be answered 429 after the first twenty, and the fuzzer would test the
 rate limiter instead of the routes (the limits have their own tests: tests/e2e/test_rate_limits.py).
 
-Credentials: the studio key, and a member registered for the run. Signing out and deleting the account end the
-sign-in that made the request, so each of them runs as another throwaway member (schemathesis.toml), and the
-studio's voice settings (admins only) are changed as the seeded studio admin.
+Credentials: the studio key (then the universal key, without the coverage phase), and a member registered for
+the run. Signing out and deleting the account end the sign-in that made the request, so each of them runs as
+another throwaway member (schemathesis.toml), and the studio's voice settings (admins only) are changed as the
+seeded studio admin.
 """
 from __future__ import annotations
 
@@ -91,41 +93,69 @@ def _summary(output: str) -> str:
     return output[start - 40:] if start >= 0 else output[-6000:]
 
 
-@pytest.mark.timeout(900)
-def test_given_the_document_when_schemathesis_fuzzes_every_route_then_no_check_fails(fuzz_stack):
-    # Given: the fuzz API, its studio key, a member, two throwaway members and the studio admin
-    api = Api(fuzz_stack["baseUrl"])
-    key = fuzz_stack["apiKeys"]["studio"]
-    member = _member(api, key, "member")
-    leaving, deleted = _member(api, key, "logout"), _member(api, key, "delete")
-    admin_login = next(u for u in fuzz_stack["users"] if u["role"] == "client_admin")
+def _credentials(stack: dict[str, Any], key_name: str) -> tuple[Api, str, dict[str, dict[str, Any]]]:
+    """The key, a member, two throwaway members and the studio admin's sign-in, all under `key_name`."""
+    api = Api(stack["baseUrl"])
+    key = stack["apiKeys"][key_name]
+    admin_login = next(u for u in stack["users"] if u["role"] == "client_admin")
     admin = api.post("/auth/login", {"email": admin_login["email"], "password": admin_login["password"]},
                      api_key=key)
     assert admin.status == 200, admin.json
+    members = {label: _member(api, key, label) for label in ("member", "logout", "delete")}
+    return api, key, {**members, "admin": admin.data}
+
+
+def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, Any]], *options: str) -> str:
+    """Run the CLI (schemathesis.toml at the root applies) with every check, seeded; its output when it passes."""
     schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert schemathesis, "schemathesis is installed with requirements-dev.txt"
-    environment = {**os.environ, "STVOS_API_KEY": key, "STVOS_TOKEN": member["accessToken"],
-                   "STVOS_LOGOUT_TOKEN": leaving["accessToken"], "STVOS_DELETE_TOKEN": deleted["accessToken"],
-                   "STVOS_ADMIN_TOKEN": admin.data["accessToken"], "NO_COLOR": "1"}
-
-    # When: schemathesis runs every phase and every check, bounded and seeded (schemathesis.toml at the root)
-    run = subprocess.run(
-        [schemathesis, "run", f"{fuzz_stack['baseUrl']}/openapi.json", "--checks", "all",
-         "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1", "--no-color"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=840)
-
-    # Then: it exits 0, every operation was tested, and the API logged no unhandled error
+    environment = {**os.environ, "STVOS_API_KEY": key, "STVOS_TOKEN": people["member"]["accessToken"],
+                   "STVOS_LOGOUT_TOKEN": people["logout"]["accessToken"],
+                   "STVOS_DELETE_TOKEN": people["delete"]["accessToken"],
+                   "STVOS_ADMIN_TOKEN": people["admin"]["accessToken"], "NO_COLOR": "1"}
+    run = subprocess.run([schemathesis, "run", f"{stack['baseUrl']}/openapi.json", "--checks", "all",
+                          "--seed", str(SEED), "--workers", "1", "--no-color", *options],
+                         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=840)
     output = run.stdout + run.stderr
     assert run.returncode == 0, _summary(output)
+    return output
+
+
+def _then_every_operation_was_tested_and_nothing_crashed(api: Api, stack: dict[str, Any], output: str) -> None:
     document = api.get("/openapi.json").json
     operations = sum(len(methods) for methods in document["paths"].values())
     assert f"Selected: {operations}/{operations}" in output and f"Tested: {operations}" in output, _summary(output)
-    assert "unhandled error" not in fuzz_stack["log"].read_text(encoding="utf-8", errors="replace")
+    assert "unhandled error" not in stack["log"].read_text(encoding="utf-8", errors="replace")
 
+
+def _then_only_the_throwaway_members_signed_out(api: Api, key: str, people: dict[str, dict[str, Any]]) -> None:
+    """The coverage phase always sends the plain valid request (logout with no body, DELETE): they succeeded."""
+    assert api.get("/users/me", api_key=key, token=people["member"]["accessToken"]).status == 200
+    assert api.get("/users/me", api_key=key, token=people["logout"]["accessToken"]).status == 401
+    assert api.get("/users/me", api_key=key, token=people["delete"]["accessToken"]).status == 401
+    relogin = api.post("/auth/login", {"email": people["delete"]["user"]["email"],
+                                       "password": "fuzz-member-password"}, api_key=key)
+    assert relogin.status == 401 and relogin.code == "INVALID_CREDENTIALS"  # that account is gone
+
+
+@pytest.mark.timeout(900)
+def test_given_the_studio_key_when_schemathesis_runs_every_phase_on_every_route_then_no_check_fails(fuzz_stack):
+    # Given: the studio key, a member, two throwaway members and the studio admin
+    api, key, people = _credentials(fuzz_stack, "studio")
+    # When: examples, coverage, fuzzing and stateful phases, MAX_EXAMPLES cases each
+    output = _schemathesis(fuzz_stack, key, people, "--max-examples", str(MAX_EXAMPLES))
+    # Then: no check failed, every operation was tested, the API logged no unhandled error
+    _then_every_operation_was_tested_and_nothing_crashed(api, fuzz_stack, output)
     # And: the member the run used still works; the throwaway members' sign-ins were ended by the run itself
-    assert api.get("/users/me", api_key=key, token=member["accessToken"]).status == 200
-    assert api.get("/users/me", api_key=key, token=leaving["accessToken"]).status == 401
-    assert api.get("/users/me", api_key=key, token=deleted["accessToken"]).status == 401
-    relogin = api.post("/auth/login", {"email": deleted["user"]["email"], "password": "fuzz-member-password"},
-                       api_key=key)
-    assert relogin.status == 401 and relogin.code == "INVALID_CREDENTIALS"  # the account is gone
+    _then_only_the_throwaway_members_signed_out(api, key, people)
+
+
+@pytest.mark.timeout(900)
+def test_given_the_universal_key_when_schemathesis_fuzzes_every_route_then_no_check_fails(fuzz_stack):
+    """The universal key takes its client from the bearer, a voucher or the platform default: other code paths.
+    The coverage phase (the same boundary values whatever the key) ran with the studio key; this run fuzzes."""
+    api, key, people = _credentials(fuzz_stack, "universal")
+    output = _schemathesis(fuzz_stack, key, people, "--max-examples", str(MAX_EXAMPLES),
+                           "--phases", "examples,fuzzing,stateful")
+    _then_every_operation_was_tested_and_nothing_crashed(api, fuzz_stack, output)
+    assert api.get("/users/me", api_key=key, token=people["member"]["accessToken"]).status == 200
