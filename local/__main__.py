@@ -27,6 +27,8 @@ def main() -> int:
         for name, key in demo["apiKeys"].items():
             print(f"  {name:<10} {key}")
         print("Vouchers:", ", ".join(v["code"] for v in demo["vouchers"]))
+        for user in demo.get("users", []):
+            print(f"User:     {user['email']} / {user['password']} ({user['role']}, {user['clientId']})")
         print("Coaches: ", ", ".join(f"{c['id']} {c['name']}" for c in demo["coaches"][:8]), "...")
         print(f"Try: curl {stack.base_url}/api/v1/app/config -H 'X-API-Key: {demo['apiKeys']['studio']}'")
     else:
