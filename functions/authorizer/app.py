@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from shared.auth.identity import AuthFailure, resolve
-from shared.logs import logger
 
 
 def _whole_api(method_arn: str) -> str:
@@ -35,10 +34,12 @@ def _policy(effect: str, resource: str, principal: str, context: dict[str, Any],
 def _authorize(event: dict[str, Any], *, with_bearer: bool) -> dict[str, Any]:
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
     resource = _whole_api(str(event.get("methodArn", "")))
-    logger.append_keys(requestId=(event.get("requestContext") or {}).get("requestId"))
     try:
         identity = resolve(headers.get("x-api-key"), headers.get("authorization") if with_bearer else None)
     except AuthFailure as failure:
+        from shared.logs import logger  # only denials are logged: the Allow path stays free of powertools
+
+        logger.append_keys(requestId=(event.get("requestContext") or {}).get("requestId"))
         logger.info("denied", extra={"code": failure.code})  # never the key or the token themselves
         return _policy("Deny", resource, "denied", {"errorCode": failure.code, "errorMessage": failure.message})
     return _policy("Allow", resource, identity.user_id or identity.key_id, identity.context(), identity.usage_key)
