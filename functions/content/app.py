@@ -49,9 +49,11 @@ def list_classes(
 
 
 @app.get(f"{API}/content/classes/{{id}}")
-def class_detail(caller: KeyCaller, id: int = Path(ge=1, le=99_999_999)) -> dict[str, Any]:  # noqa: A002
+def class_detail(caller: KeyCaller,
+                 id: str = Path(pattern=r"^[1-9][0-9]{0,7}$", description="The class id (digits only: "
+                                "42, not 42.0)")) -> dict[str, Any]:  # noqa: A002
     client_id = _client(caller)
-    item = catalog.get_class(client_id, id)
+    item = catalog.get_class(client_id, int(id))
     related = catalog.related(item, catalog.all_classes(client_id))
     return ok(catalog.detail(item, catalog.people(client_id), related))
 

@@ -208,3 +208,13 @@ def test_given_an_odd_query_value_then_an_answer_or_400_naming_the_parameter_nev
     else:
         assert reply.json["success"] is True
     assert reply.header("X-Injected") is None
+
+
+@pytest.mark.parametrize("spelling", ["42.0", "042", "4e1", "+42", " 42"])
+def test_given_a_class_id_spelled_otherwise_than_digits_then_400_naming_it(api, demo, spelling):
+    """Only the canonical spelling names a class: 42.0 or 042 are not aliases of class 42."""
+    from urllib.parse import quote
+
+    reply = api.get(f"/content/classes/{quote(spelling)}", api_key=demo["apiKeys"]["studio"])
+    assert reply.status == 400 and reply.json["code"] == "VALIDATION_ERROR"
+    assert reply.json["details"][0]["field"] == "id"
