@@ -345,6 +345,6 @@ def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]
         "currentStreak": current, "longestStreak": longest,
         "thisWeek": {"minutesWatched": int(week_seconds // 60), "classesCompleted": len(week_completions),
                      "activeDays": len(local_days(week_completions, tz)),
-                     "since": datetime.fromtimestamp(since, tz).isoformat()},
+                     "since": clock.iso(since)},  # the start of the week in `tz`, as a UTC instant
         "timezone": tz_name or "UTC",
     }
