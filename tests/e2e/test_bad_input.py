@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from local.template import documented_routes
-from tests.support.http import Api, Reply
+from tests.support.http import Api, Reply, envelope
 
 JSON = {"Content-Type": "application/json"}
 BODY_ROUTES = [(r.method, r.path.removeprefix("/api/v1")) for r in documented_routes()
@@ -27,16 +27,6 @@ PLACEHOLDERS = {"{id}": "ses_" + "0" * 24, "{code}": "ZEN-NOPE", "{sessionId}": 
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-def envelope(reply: Reply, status: int, *codes: str) -> dict[str, Any]:
-    """The reply is the error envelope with this status (and one of these codes, when given)."""
-    assert reply.status == status, (reply.status, reply.raw[:300])
-    body = reply.json
-    assert body["success"] is False and isinstance(body["error"], str) and "message" not in body, body
-    if codes:
-        assert body["code"] in codes, body
-    return body
-
-
 def names_field(reply: Reply, field: str) -> None:
     """A 400 VALIDATION_ERROR whose details name `field`."""
     body = envelope(reply, 400, "VALIDATION_ERROR")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.http import Api, Reply
+from tests.support.http import Api, envelope
 
 PATH_ID_ROUTES = [("GET", "/app/join/{}"), ("GET", "/content/classes/{}"), ("GET", "/onboarding/profile/{}"),
                   ("POST", "/sessions/{}/progress"), ("POST", "/sessions/{}/complete")]
@@ -24,15 +24,6 @@ ODD_IDS = {
     "zero": "0", "float": "1.5", "huge number": "9" * 40, "exponent": "1e3",
 }
 JSON = {"Content-Type": "application/json"}
-
-
-def envelope(reply: Reply, status: int, *codes: str) -> dict[str, Any]:
-    assert reply.status == status, (reply.status, reply.raw[:300])
-    body = reply.json
-    assert body["success"] is False and isinstance(body["error"], str) and "message" not in body, body
-    if codes:
-        assert body["code"] in codes, body
-    return body
 
 
 def fresh(api: Api) -> Api:

@@ -91,3 +91,13 @@ class Api:
 
     def delete(self, path: str, **kw: Any) -> Reply:
         return self.request("DELETE", path, **kw)
+
+
+def envelope(reply: Reply, status: int, *codes: str) -> dict[str, Any]:
+    """The reply is the error envelope with this status (and one of these codes, when given)."""
+    assert reply.status == status, (reply.status, reply.raw[:300])
+    body = reply.json
+    assert body["success"] is False and isinstance(body["error"], str) and "message" not in body, body
+    if codes:
+        assert body["code"] in codes, body
+    return body
