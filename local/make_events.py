@@ -15,9 +15,9 @@ from local.template import ROOT, Route, documented_routes
 EVENTS_DIR = ROOT / "events"
 SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
 STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyId": "key_demo",
-                  "universal": "false", "tokenExp": "0", "principalId": "key_demo"}
+                  "universal": "false", "tokenExp": "0", "tokenIat": "0", "principalId": "key_demo"}
 USER_CONTEXT = {**STUDIO_CONTEXT, "userId": "usr_demo", "role": "user", "tokenExp": "4102444800",
-                "principalId": "usr_demo"}
+                "tokenIat": "4102444000", "principalId": "usr_demo"}
 
 
 def event_file_name(route: Route) -> str:

@@ -30,12 +30,13 @@ class Identity:
     key_id: str = ""
     universal: bool = False
     token_exp: int = 0
+    token_iat: int = 0
     usage_key: str = ""
 
     def context(self) -> dict[str, Any]:
         """The authorizer context: flat strings, as API Gateway passes them on."""
         return {"clientId": self.client_id, "userId": self.user_id, "role": self.role, "keyId": self.key_id,
-                "universal": "true" if self.universal else "false", "tokenExp": str(self.token_exp)}
+                "universal": "true" if self.universal else "false", "tokenExp": str(self.token_exp), "tokenIat": str(self.token_iat)}
 
 
 _key_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
@@ -86,4 +87,4 @@ def resolve(raw_key: str | None, authorization: str | None) -> Identity:
     if not universal and claims["cid"] != identity.client_id:
         raise AuthFailure("UNAUTHORIZED", "This token belongs to another client than the API key")
     return Identity(client_id=claims["cid"], user_id=claims["sub"], role=claims["role"], key_id=identity.key_id,
-                    universal=universal, token_exp=int(claims["exp"]), usage_key=identity.usage_key)
+                    universal=universal, token_exp=int(claims["exp"]), token_iat=int(claims["iat"]), usage_key=identity.usage_key)

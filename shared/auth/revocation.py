@@ -5,7 +5,7 @@ few minutes, so neither the token nor the authorizer can be told to forget one. 
 (`allDevices`), a password reset and an account deletion write one small record per user,
 `keys.token_revocation(client, user)`, holding `validAfter` (epoch seconds) and a TTL of one access-token
 lifetime. `user_caller` (shared/http/caller.py) reads it with one GetItem on every signed-in request and
-refuses a token issued (`iat`) before `validAfter`, or any token at all once the account is deleted.
+refuses a token issued (`iat`, which the authorizer passes on as `tokenIat`) before `validAfter`, or any token at all once the account is deleted.
 After the TTL every token it could refuse has expired by itself, so the record is useless and DynamoDB
 removes it; until then reads check `ttl` themselves.
 
@@ -15,8 +15,6 @@ refresh token; its access token lapses within its 15 minutes.
 """
 from __future__ import annotations
 
-import base64
-import json
 
 from shared import clock
 from shared.db import keys
@@ -42,33 +40,15 @@ def deleted_record(client_id: str, user_id: str) -> dict[str, object]:
     return _record(client_id, user_id, DELETED)
 
 
-def issued_at(token_exp: int, authorization: str = "") -> int:
-    """The bearer's `iat`. It is read from this request's own Authorization header, which the authorizer
-    verified for this very request (the header is an identity source of every cached authorizer that lets
-    a bearer through, and the optional one is not cached); a token it cannot read is taken to have been
-    issued one access-token lifetime before its expiry."""
-    fallback = token_exp - get_settings().access_token_seconds
-    scheme, _, token = authorization.strip().partition(" ")
-    parts = token.strip().split(".")
-    if scheme.lower() != "bearer" or len(parts) != 3 or len(token) > 4096:
-        return fallback
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
-        return fallback
-    iat = claims.get("iat") if isinstance(claims, dict) else None
-    ok = isinstance(iat, int) and not isinstance(iat, bool) and claims.get("exp") == token_exp and iat <= token_exp
-    return iat if ok else fallback
-
-
 def is_refused(valid_after: int | None, issued: int) -> bool:
     """Pure rule: a token is refused when it was issued before `validAfter`."""
     return valid_after is not None and issued < valid_after
 
 
-def access_refused(client_id: str, user_id: str, token_exp: int, authorization: str = "") -> bool:
-    """One GetItem: has this user's token been revoked by a full logout, a reset or a deletion?"""
+def access_refused(client_id: str, user_id: str, issued: int) -> bool:
+    """One GetItem: has this user's token (issued at `issued`, the authorizer's `tokenIat`) been revoked by a
+    full logout, a reset or a deletion?"""
     record = get_repository().get(keys.token_revocation(client_id, user_id))
     if not record or int(record.get("ttl", 0)) <= clock.now():
         return False
-    return is_refused(int(record["validAfter"]), issued_at(token_exp, authorization))
+    return is_refused(int(record["validAfter"]), issued)

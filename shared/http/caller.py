@@ -23,6 +23,7 @@ class Caller:
     key_id: str
     universal: bool
     token_exp: int
+    token_iat: int
     source_ip: str
     request_id: str
     agent_scope: tuple[str, ...] = ()  # set only for a voice agent's credential (see AGENT_ROUTES)
@@ -42,10 +43,16 @@ class Caller:
             client_id=str(auth.get("clientId") or ""), user_id=str(auth.get("userId") or ""),
             role=str(auth.get("role") or ""), key_id=str(auth.get("keyId") or ""),
             universal=str(auth.get("universal")).lower() == "true",
-            token_exp=int(auth.get("tokenExp") or 0) if str(auth.get("tokenExp") or "0").isdigit() else 0,
+            token_exp=_epoch(auth.get("tokenExp")), token_iat=_epoch(auth.get("tokenIat")),
             source_ip=str(identity.get("sourceIp") or ""), request_id=str(context.get("requestId") or ""),
             agent_scope=agent[0], agent_session=agent[1],
         )
+
+
+def _epoch(value: Any) -> int:
+    """An epoch from the authorizer context (values arrive as strings); 0 when absent or not a number."""
+    text = str(value or "0")
+    return int(text) if text.isdigit() else 0
 
 
 # --- the voice agent's credential ---------------------------------------------------------------------------
@@ -132,7 +139,7 @@ def user_caller(request: Request) -> Caller:
         raise AppError("TOKEN_EXPIRED", "The access token has expired; refresh it")
     from shared.auth.revocation import access_refused  # one GetItem; see that module for why
 
-    if access_refused(found.client_id, found.user_id, found.token_exp, request.headers.get("authorization", "")):
+    if access_refused(found.client_id, found.user_id, found.token_iat):
         raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
     return found
 
