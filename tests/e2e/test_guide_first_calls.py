@@ -1,6 +1,8 @@
 """The guide's first calls, sent as written to the local API over HTTP."""
 from __future__ import annotations
 
+import json
+
 
 def test_given_no_auth_when_get_health_then_the_guide_shape(api):
     reply = api.get("/health")
@@ -65,8 +67,21 @@ def test_given_an_unknown_code_when_opening_the_deep_link_then_404_envelope(api)
 def test_given_health_detailed_then_dynamodb_is_reported_reachable(api):
     data = api.get("/health/detailed").data
     assert data["dependencies"]["dynamodb"]["status"] == "ok"
-    assert "python" in data["runtime"]
     assert "secret" not in str(data).lower()
+
+
+def test_given_an_anonymous_caller_when_reading_health_detailed_then_no_runtime_version_or_cpu_is_shown(api):
+    """Given no key and no token, when anyone reads /health/detailed, then the answer names neither the
+    interpreter nor its version nor the CPU architecture (fingerprints for picking exploits)."""
+    import platform
+    import sys
+
+    reply = api.get("/health/detailed")
+    assert reply.status == 200
+    shown = json.dumps(reply.data).lower()
+    assert "runtime" not in reply.data
+    assert sys.version.split()[0] not in shown and "python" not in shown
+    assert platform.machine().lower() not in shown
 
 
 def test_given_an_unknown_route_then_404_in_the_envelope(api):
