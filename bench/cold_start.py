@@ -43,6 +43,7 @@ if target == "-":
 else:
     spec = importlib.util.spec_from_file_location("app", target)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = module  # as Lambda's runtime imports it
     spec.loader.exec_module(module)
     from shared.db.repository import get_repository
     get_repository()  # the DynamoDB client every function makes on its first request, as the floor does

@@ -7,16 +7,15 @@ template's gateway responses for every answer the gateway gives itself.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable
 
+from local.loader import load_function
 from local.events import authorizer_event, proxy_event
 from local.template import ApiDefinition, Route, api_definition, load_template, unquote
 
@@ -64,12 +63,7 @@ class TokenBucket:
 
 
 def _load_handler(logical_id: str, code_dir: Path, attribute: str) -> Callable[..., Any]:
-    spec = importlib.util.spec_from_file_location(f"stvos_functions.{logical_id}", code_dir / "app.py")
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {code_dir}/app.py")
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, attribute)
+    return getattr(load_function(code_dir, f"stvos_functions.{logical_id}"), attribute)
 
 
 def _ensure_event_loop() -> None:

@@ -8,13 +8,13 @@ Route-specific errors come from each route's `responses=errors(...)`. `make open
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 from fastapi.openapi.utils import get_openapi
 
+from local.loader import load_function
 from local.guide_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from local.template import ROOT, Route, documented_routes
 
@@ -124,10 +124,7 @@ COMPONENTS: dict[str, Any] = {
 
 
 def _load_app(route_function: str, code_dir: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(f"openapi_{route_function}", code_dir / "app.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.app
+    return load_function(code_dir, f"stvos_functions.{route_function}").app
 
 
 def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
@@ -175,8 +172,10 @@ def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
         if declared:
             codes_by_status.setdefault(int(status), []).extend(declared)
             continue
+        declared_schema = answer.get("content", {}).get("application/json", {}).get("schema") or {}
+        schema = declared_schema if "$ref" in declared_schema else {"$ref": "#/components/schemas/SuccessEnvelope"}
         success = {"description": answer.get("description") or "Success",
-                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SuccessEnvelope"}}}}
+                   "content": {"application/json": {"schema": schema}}}
         example = RESPONSE_EXAMPLES.get((route.method, route.path))
         if example is not None:
             success["content"]["application/json"]["example"] = example

@@ -12,17 +12,59 @@ from shared.domain import clients, vouchers
 from shared.errors import not_found
 from shared.http.app_factory import API, create_app, ok
 from shared.http.caller import AnyCaller
+from shared.http.envelope import Envelope, View, field
+from shared.views import Branding, ClientSummary, PartnerRef, VoucherReason, VoucherView
 
 app = create_app("app")
 
 
-@app.get(f"{API}/app/config")
+class ClientRef(View):
+    id: str | None = field("zen-flow-studio", "The client's id; null for the platform default (no key)")
+    name: str = field("Zen Flow Studio")
+
+
+class Features(View):
+    classes: bool = field(True)
+    live_classes: bool = field(True)
+    workout_builder: bool = field(False)
+    nutrition: bool = field(False)
+    coach_connect: bool = field(False)
+    ai_coach: bool = field(True)
+
+
+class Registration(View):
+    requiresVoucher: bool = field(False, "A voucher code is needed to register")
+    openRegistration: bool = field(True, "Anyone with the app may register")
+
+
+class AppConfig(View):
+    """The client's branding, features and registration rules (the platform default without a key)."""
+    client: ClientRef
+    branding: Branding
+    features: Features
+    enabledFeatures: list[str] = field(["classes", "live_classes", "ai_coach"], "The features that are on")
+    requiresVoucher: bool = field(False, "Same as registration.requiresVoucher")
+    registration: Registration
+
+
+class JoinLink(View):
+    """A voucher's deep link: whether the code works, and whose app it opens."""
+    code: str = field("STUDIO-ABC123")
+    valid: bool = field(True, "Whether the code can be used to register now")
+    reason: VoucherReason | None = field(None, "Why it cannot; null when valid")
+    voucher: VoucherView
+    client: ClientSummary
+    partner: PartnerRef | None = field(None, "The partner that handed the code out")
+    deepLink: str = field("studiostv://join/STUDIO-ABC123")
+
+
+@app.get(f"{API}/app/config", response_model=Envelope.of(AppConfig))
 def app_config(caller: AnyCaller) -> dict[str, Any]:
     client_id = caller.client_id or (clients.default_client_id() if caller.universal else "")
     return ok(clients.app_config(clients.get_client(client_id)))
 
 
-@app.get(f"{API}/app/join/{{code}}")
+@app.get(f"{API}/app/join/{{code}}", response_model=Envelope.of(JoinLink))
 def join(code: str = Path(max_length=64)) -> dict[str, Any]:
     voucher = vouchers.get_voucher(code)
     client = clients.get_client(voucher["clientId"]) if voucher else None
@@ -38,8 +80,6 @@ def join(code: str = Path(max_length=64)) -> dict[str, Any]:
         "partner": {"id": partner["id"], "name": partner["name"]} if partner else None,
         "deepLink": f"studiostv://join/{voucher['code']}",
     })
-
-
 
 
 handler = Mangum(app, lifespan="off")

@@ -3,17 +3,45 @@ which would only help an attacker pick exploits)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from mangum import Mangum
 
 from shared import clock
 from shared.db.repository import get_repository
 from shared.http.app_factory import API, create_app, ok
+from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.settings import get_settings
 
 app = create_app("health")
 _started = time.monotonic()
+
+
+class Health(View):
+    status: Literal["ok", "degraded"] = field("ok", "`degraded` when a dependency is unreachable")
+    timestamp: Instant = field("2026-02-28T12:00:00Z", "The server's time")
+    uptime: int = field(86400, "Seconds since this instance started")
+    version: str = field("1.0.0")
+    environment: str = field("development")
+
+
+class Runtime(View):
+    python: str = field("3.13.1")
+    platform: str = field("aarch64")
+
+
+class DependencyStatus(View):
+    status: Literal["ok", "unreachable"] = field("ok")
+    latencyMs: Number | None = optional(4.2, "Round trip of the check; null when unreachable")
+
+
+class Dependencies(View):
+    dynamodb: DependencyStatus
+
+
+class DetailedHealth(Health):
+    runtime: Runtime
+    dependencies: Dependencies
 
 
 def _basic() -> dict[str, Any]:
@@ -22,12 +50,12 @@ def _basic() -> dict[str, Any]:
             "version": settings.version, "environment": settings.environment}
 
 
-@app.get(f"{API}/health")
+@app.get(f"{API}/health", response_model=Envelope.of(Health))
 def health() -> dict[str, Any]:
     return ok(_basic())
 
 
-@app.get(f"{API}/health/detailed")
+@app.get(f"{API}/health/detailed", response_model=Envelope.of(DetailedHealth))
 def health_detailed() -> dict[str, Any]:
     repo = get_repository()
     started = time.perf_counter()

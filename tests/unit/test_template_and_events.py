@@ -2,12 +2,12 @@
 current proxy event for each of them (for `sam local invoke -e`)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from local.loader import load_function
 from local.make_events import EVENTS_DIR, event_file_name, event_for
 from local.template import api_definition, documented_routes
 
@@ -15,9 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _app_routes(code_dir: Path) -> set[tuple[str, str]]:
-    spec = importlib.util.spec_from_file_location(f"routes_of_{code_dir.name}", code_dir / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_function(code_dir, f"routes_of_{code_dir.name}")
     found = set()
     for route in module.app.routes:
         for method in getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}:
@@ -52,9 +50,7 @@ def test_given_the_template_then_every_route_has_a_current_event_file():
 def test_given_a_public_event_file_when_invoked_like_sam_local_then_the_handler_answers(local_api, name):
     event = json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
     route = next(r for r in documented_routes() if event_file_name(r) == name)
-    spec = importlib.util.spec_from_file_location(f"invoke_{route.function}", route.code_dir / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_function(route.code_dir, f"invoke_{route.function}")
     answer = module.handler(event, None)
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"])["success"] is True

@@ -1,0 +1,129 @@
+"""Response models that several endpoint groups answer with: users and their tokens, clients and their
+branding, vouchers, class cards, pagination. The rules every view follows are in shared/http/envelope.py;
+views of one group only live with that group's routes."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict
+
+from shared.http.envelope import Instant, Number, View, field, optional
+
+FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
+                      "stress_relief"]
+FitnessLevel = Literal["beginner", "intermediate", "advanced"]
+Intensity = Literal["low", "medium", "high"]
+VoucherReason = Literal["not_found", "expired", "redeemed", "revoked", "other_client"]
+
+
+# --- references -------------------------------------------------------------------------------------------
+class CoachRef(View):
+    id: int = field(5, "The coach's id")
+    name: str = field("Priya Nair")
+
+
+class CategoryRef(View):
+    id: int = field(2, "The category's id")
+    name: str = field("Yoga")
+
+
+class PartnerRef(View):
+    id: str = field("fitco-benefits", "The partner's id")
+    name: str = field("FitCo Benefits")
+
+
+class Pagination(View):
+    page: int = field(1, "This page, from 1")
+    limit: int = field(20, "Items per page (1-100)")
+    total: int = field(45, "Items on every page together")
+    totalPages: int = field(3, "ceil(total / limit)")
+
+
+# --- clients ----------------------------------------------------------------------------------------------
+class Branding(View):
+    """The client's look; a client may add keys of its own beyond these."""
+    model_config = ConfigDict(extra="allow")
+
+    appName: str = field("Zen Flow Studio")
+    logoUrl: str = field("https://cdn.studiostv.net/brand/stvos-logo.png")
+    primaryColor: str = field("#1E3A5F")
+    secondaryColor: str = field("#DBEAFE")
+    accentColor: str = field("#60A5FA")
+    fontFamily: str = field("Inter, system-ui, sans-serif")
+
+
+class ClientSummary(View):
+    """How a client appears inside other answers (login, registration, vouchers)."""
+    id: str = field("zen-flow-studio", "The client's id")
+    name: str = field("Zen Flow Studio")
+    branding: Branding
+
+
+class VoucherView(View):
+    code: str = field("STUDIO-ABC123")
+    status: Literal["active", "expired", "redeemed", "revoked", "not_found"] = field("active")
+    expiresAt: Instant | None = optional("2026-05-29T12:00:00Z", "When the code stops working; null: never")
+
+
+# --- users ------------------------------------------------------------------------------------------------
+class ProfileView(View):
+    age: int | None = field(28, "Years")
+    gender: str | None = field("female")
+    height: Number | None = field(170, "Centimetres")
+    weight: Number | None = field(65, "Kilograms")
+    fitnessGoal: FitnessGoal | None = field("weight_loss")
+    fitnessLevel: FitnessLevel | None = field("intermediate")
+    workoutsPerWeek: int | None = field(4)
+
+
+class SettingsView(View):
+    notifications: bool | None = field(True, "Whether the app may send notifications")
+
+
+class UserView(View):
+    """The member as GET /users/me shows them (never a password hash)."""
+    id: str = field("usr_3f9a0c1e2b4d5f6a7b8c9d0e", "The user's id")
+    email: str = field("test@example.com", "Lower case, as registered")
+    name: str | None = field("Test User")
+    role: Literal["user", "trainer", "client_admin", "partner_staff", "platform_admin"] = field("user")
+    clientId: str = field("zen-flow-studio", "The client (studio) the member belongs to")
+    profile: ProfileView
+    settings: SettingsView
+    coach: CoachRef | None = field(None, "The member's coach, if one was chosen")
+    partner: PartnerRef | None = field(None, "The partner whose voucher the member registered with")
+    createdAt: Instant | None = field("2026-02-28T12:00:00Z")
+
+
+class TokenPair(View):
+    accessToken: str = field("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...", "A JWT for `Authorization: Bearer`")
+    refreshToken: str = field("eyJhbGciOi...", "Single use: POST /auth/refresh trades it for a new pair")
+    expiresIn: int = field(900, "Seconds until the access token expires")
+
+
+class SignedIn(TokenPair):
+    """A registration or login: the member, their tokens and their client."""
+    user: UserView
+    client: ClientSummary
+
+
+# --- catalog ----------------------------------------------------------------------------------------------
+class ClassCard(View):
+    """A class as lists show it."""
+    id: int = field(42, "The class id")
+    name: str = field("Morning Flow Yoga")
+    thumbnailUrl: str | None = field("https://cdn.studiostv.net/classes/42.jpg")
+    duration: int = field(30, "Minutes")
+    intensity: Intensity | None = field("medium")
+    trainer: CoachRef | None = field(None, "The coach who teaches it")
+    category: CategoryRef | None = field(None)
+    isLive: bool = field(False, "A scheduled live class")
+    isPremium: bool = field(False)
+    scheduledAt: Instant | None = optional("2026-03-02T18:00:00Z", "When a live class starts; null otherwise")
+
+
+class CategoryView(View):
+    id: int = field(2, "The category's id")
+    name: str = field("Yoga")
+    image: str | None = field("https://cdn.studiostv.net/categories/yoga.jpg")
+    classCount: int = field(9, "Active classes in the category")
+
