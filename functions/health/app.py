@@ -25,11 +25,6 @@ class Health(View):
     environment: str = field("development")
 
 
-class Runtime(View):
-    python: str = field("3.13.1")
-    platform: str = field("aarch64")
-
-
 class DependencyStatus(View):
     status: Literal["ok", "unreachable"] = field("ok")
     latencyMs: Number | None = optional(4.2, "Round trip of the check; null when unreachable")
@@ -40,7 +35,6 @@ class Dependencies(View):
 
 
 class DetailedHealth(Health):
-    runtime: Runtime
     dependencies: Dependencies
 
 
