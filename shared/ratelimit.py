@@ -18,6 +18,13 @@ from shared.errors import rate_limited
 
 def take(scope: str, per_minute: int, burst: int) -> None:
     """Take one token from `scope`'s bucket or raise 429 `RATE_LIMITED` with Retry-After."""
+    wait = reserve(scope, per_minute, burst)
+    if wait:
+        raise rate_limited(wait)
+
+
+def reserve(scope: str, per_minute: int, burst: int) -> int:
+    """Take one token from `scope`'s bucket: 0 when taken, else the whole seconds until one would be."""
     repo = get_repository()
     interval = 60.0 / per_minute
     tolerance = interval * (burst - 1)
@@ -29,16 +36,28 @@ def take(scope: str, per_minute: int, burst: int) -> None:
         repo.update(key, "SET tat = :next, #ttl = :ttl", condition="attribute_not_exists(tat) OR tat <= :now",
                     names=names, values={":next": now + interval, ":now": now, ":ttl": expires},
                     return_values="NONE")
-        return
+        return 0
     except ConditionFailed:
         pass  # the bucket is not full: tat lies in the future
     try:
         repo.update(key, "SET tat = tat + :interval, #ttl = :ttl", condition="tat <= :limit",
                     names=names, values={":interval": interval, ":limit": now + tolerance, ":ttl": expires},
                     return_values="NONE")
+        return 0
     except ConditionFailed as refused:
         tat = float((refused.old_item or {}).get("tat", now + tolerance + interval))
-        raise rate_limited(math.ceil(tat - tolerance - now)) from None
+        return max(1, math.ceil(tat - tolerance - now))
+
+
+def give_back(scope: str, per_minute: int) -> None:
+    """Return a token taken by `reserve` (the reserved work turned out not to count). One UpdateItem; a bucket
+    that has expired meanwhile is left alone."""
+    try:
+        get_repository().update(keys.rate_bucket(scope), "SET tat = tat - :interval",
+                                condition="attribute_exists(tat)", values={":interval": 60.0 / per_minute},
+                                return_values="NONE")
+    except ConditionFailed:
+        pass
 
 
 def scope_for(client_id: str, user_id: str, key_id: str, source_ip: str) -> str:

@@ -14,14 +14,14 @@ Cost (items under 1 KB; transactional writes cost 2 WCU per item; the client pro
 - register: the transaction (2 items, up to 5: 4-10 WCU, plus 1 WCU for each of the user's and the
   claim's GSI1 entries) and the login's PutItem (1 WCU); reads only for what is sent: voucher 0.5,
   onboarding 1 (consistent), coach 0.5, partner 0.5 RCU.
-- login: failure bucket 1 RCU (consistent), email claim 0.5, user 0.5, the login's PutItem 1 WCU; coach
-  and partner 0.5 each when set; the universal key adds a GSI1 Query (0.5); a failure adds 1-2 WCU.
+- login: email claim 0.5, user 0.5, the account's failure bucket 1-2 WCU (reserved before argon2), the
+  login's PutItem 1 WCU and the bucket's give-back 1 WCU; coach and partner 0.5 each when set; the universal
+  key adds a GSI1 Query (0.5).
 - refresh: family 1 RCU (consistent), user 0.5 RCU, one conditional UpdateItem 1 WCU.
 - every signed-in request of every group: the revocation record, 0.5 RCU (shared/auth/revocation.py).
 """
 from __future__ import annotations
 
-import math
 import random
 import re
 import secrets
@@ -39,6 +39,7 @@ from shared.domain import clients, refresh_tokens, text, vouchers
 from shared.errors import AppError
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
+from shared.logs import security_event
 
 # --- input ---------------------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[^@\s]{1,64}@(?!-)[^@\s.]+(?<!-)(\.(?!-)[^@\s.]+(?<!-))+")
@@ -324,26 +325,36 @@ LOGIN_BURST = 10  # failed logins one account may have in a row...
 LOGIN_PER_MINUTE = 1  # ...then one more a minute (Retry-After tells when), whatever the key or address
 
 
-def login_scope(email: str) -> str:
-    return f"login#{email}"
+def login_scope(client_id: str, email: str) -> str:
+    """The failure bucket of one account: a client's member, never the email across clients."""
+    return f"login#{client_id}#{email}"
 
 
-def _check_login_throttle(email: str) -> None:
-    """Refuse while the account's failure bucket is empty. The bucket is shared/ratelimit's GCRA state
-    (`tat`, the theoretical arrival time); reading it costs one GetItem and takes nothing."""
-    interval = 60.0 / LOGIN_PER_MINUTE
-    tolerance = interval * (LOGIN_BURST - 1)
-    bucket = get_repository().get(keys.rate_bucket(login_scope(email)), consistent=True)
-    tat = float((bucket or {}).get("tat", 0))
-    now = clock.now()
-    if tat - now > tolerance:
-        wait = max(1, math.ceil(tat - tolerance - now))
+def _reserve_attempts(caller: Caller, users: list[dict[str, Any]], email: str) -> list[str]:
+    """Take one token from each account's failure bucket before any password is verified, so that parallel
+    guesses cannot all pass a check made before the first of them is counted. Returns the scopes taken; when
+    an account is locked, gives them back and answers 429 with the longest Retry-After."""
+    taken: list[str] = []
+    waits: list[int] = []
+    for user in users:
+        scope = login_scope(user["clientId"], email)
+        wait = ratelimit.reserve(scope, LOGIN_PER_MINUTE, LOGIN_BURST)
+        if wait:
+            waits.append(wait)
+            security_event("login_locked", requestId=caller.request_id, keyId=caller.key_id,
+                           clientId=user["clientId"], userId=user["id"])
+        else:
+            taken.append(scope)
+    if waits:
+        _give_back(taken)
         raise AppError("RATE_LIMITED", "Too many failed sign-ins for this account",
-                       f"Retry after {wait} seconds", headers={"Retry-After": str(wait)})
+                       f"Retry after {max(waits)} seconds", headers={"Retry-After": str(max(waits))})
+    return taken
 
 
-def _count_failure(email: str) -> None:
-    ratelimit.take(login_scope(email), LOGIN_PER_MINUTE, LOGIN_BURST)
+def _give_back(scopes: list[str]) -> None:
+    for scope in scopes:
+        ratelimit.give_back(scope, LOGIN_PER_MINUTE)
 
 
 def _invalid_credentials() -> AppError:
@@ -381,21 +392,20 @@ def _maybe_rehash(user: dict[str, Any], password: str) -> None:
 
 
 def login(caller: Caller, body: LoginBody) -> dict[str, Any]:
-    """POST /auth/login. Unknown email and wrong password answer alike, after the same hashing work."""
-    _check_login_throttle(body.email)
-    matches: list[dict[str, Any]] = []
+    """POST /auth/login. Unknown email and wrong password answer alike, after the same hashing work.
+
+    Failures count per account (client and email) and only where the account exists, so that another
+    client's key cannot lock a member out; each attempt reserves its token before argon2 runs and a correct
+    password gives it back."""
     candidates = _candidate_clients(caller, body)
-    for client_id in candidates:
-        user = _account(client_id, body.email)
-        if user is None:
-            passwords.burn_time(body.password)
-        elif passwords.verify(user["passwordHash"], body.password):
-            matches.append(user)
+    users = [user for user in (_account(client_id, body.email) for client_id in candidates) if user is not None]
+    reserved = _reserve_attempts(caller, users, body.email)
+    matches = [user for user in users if passwords.verify(user["passwordHash"], body.password)]
+    for _ in range(max(1, len(candidates)) - len(users)):
+        passwords.burn_time(body.password)  # the candidates without an account cost what a real one does
     if not matches:
-        if not candidates:
-            passwords.burn_time(body.password)
-        _count_failure(body.email)
         raise _invalid_credentials()
+    _give_back(reserved)
     if len(matches) > 1:
         choices = [clients.summary(c) for c in (clients.get_client(u["clientId"]) for u in matches) if c]
         raise AppError("CLIENT_SELECTION_REQUIRED", "This account exists in several studios: choose one and "
@@ -486,8 +496,8 @@ def delete_me(caller: Caller) -> dict[str, Any]:
         Action.delete(keys.email_claim(client_id, email), "attribute_not_exists(PK) OR userId = :uid",
                       values={":uid": user_id}),
         Action.delete(keys.rate_bucket(ratelimit.scope_for(client_id, user_id, "", ""))),
-        Action.delete(keys.rate_bucket(login_scope(email))),
-        Action.delete(keys.rate_bucket(forgot_scope(email))),
+        Action.delete(keys.rate_bucket(login_scope(client_id, email))),
+        Action.delete(keys.rate_bucket(forgot_scope(client_id, email))),
     ])
     if isinstance(user.get("coachId"), int):
         try:
@@ -499,8 +509,9 @@ def delete_me(caller: Caller) -> dict[str, Any]:
     return {"deleted": True, "id": user_id}
 
 
-def forgot_scope(email: str) -> str:
-    return f"pwforgot#{email}"
+def forgot_scope(client_id: str, email: str) -> str:
+    """The reset-mail bucket of one client's email (see password_reset.forgot)."""
+    return f"pwforgot#{client_id}#{email}"
 
 
 # --- vouchers, as the registration form sees them -----------------------------------------------------------------

@@ -50,11 +50,22 @@ def _clients_of(caller: Caller, body: ForgotBody) -> list[str]:
     return [c for c in found if body.clientId in (None, c)]
 
 
+def _limit(caller: Caller, client_ids: list[str], email: str) -> None:
+    """One token from the bucket of each client's email. A client key always takes its own client's (whether
+    or not the account exists, so that a 429 tells nothing); the universal key takes each client holding the
+    email, or a bucket of its own when none does. Another client's key never spends this client's mails."""
+    scopes = [forgot_scope(c, email) for c in client_ids] if caller.universal else \
+        [forgot_scope(caller.client_id, email)]
+    for scope in scopes or [forgot_scope("", email)]:
+        ratelimit.take(scope, FORGOT_PER_MINUTE, FORGOT_BURST)
+
+
 def forgot(caller: Caller, body: ForgotBody) -> dict[str, Any]:
-    """POST /auth/password/forgot: 202 always (429 when one email asks too often)."""
-    ratelimit.take(forgot_scope(body.email), FORGOT_PER_MINUTE, FORGOT_BURST)
+    """POST /auth/password/forgot: 202 always (429 when one client's email asks too often)."""
+    client_ids = _clients_of(caller, body)
+    _limit(caller, client_ids, body.email)
     repo = get_repository()
-    for client_id in _clients_of(caller, body):
+    for client_id in client_ids:
         claim = repo.get(keys.email_claim(client_id, body.email))
         if claim is None:
             continue

@@ -12,6 +12,7 @@ from shared import clock as shared_clock
 from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import mail
+from shared.domain.accounts import forgot_scope, login_scope
 from tests.support.http import Api, fresh_source_ip
 
 
@@ -81,7 +82,7 @@ def _everything_of(client_id: str, user_id: str, email: str, reset_hash: str) ->
         "reset index PWRESET#h (GSI1)": repo.query(keys.password_reset_index(reset_hash), index="GSI1"),
         "outbox (GSI1)": [m for m in repo.query(keys.outbox_index(), index="GSI1") if m.get("to") == email],
     }
-    for scope in (f"user#{client_id}#{user_id}", f"login#{email}", f"pwforgot#{email}"):
+    for scope in (f"user#{client_id}#{user_id}", login_scope(client_id, email), forgot_scope(client_id, email)):
         found[f"RATE#{scope}"] = repo.query(keys.rate_bucket(scope)["PK"], consistent=True)
     return found
 
@@ -112,7 +113,7 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
     assert len(before["user partition CLIENT#c#USER#u"]) >= 5  # profile, 2 logins, reset, mail, session...
     assert all(before[k] for k in ("email claim CLIENT#c#EMAIL#e", "email index EMAIL#e (GSI1)",
                                    "members CLIENT#c#USERS (GSI1)", "reset index PWRESET#h (GSI1)", "outbox (GSI1)",
-                                   f"RATE#login#{email}", f"RATE#pwforgot#{email}"))
+                                   f"RATE#{login_scope(studio, email)}", f"RATE#{forgot_scope(studio, email)}"))
 
     # When the member deletes the account
     deleted = _fresh(api).delete("/users/me", api_key=key, token=token)
