@@ -15,9 +15,10 @@ from local.template import ROOT, Route, documented_routes
 EVENTS_DIR = ROOT / "events"
 SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
 STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyId": "key_demo",
-                  "universal": "false", "tokenExp": "0", "tokenIat": "0", "principalId": "key_demo"}
+                  "universal": "false", "tokenExp": "0", "tokenIatMs": "0", "tokenType": "", "agentScope": "", "agentSession": "",
+                  "usageKey": "usage-zen-flow-studio", "principalId": "key_demo"}
 USER_CONTEXT = {**STUDIO_CONTEXT, "userId": "usr_demo", "role": "user", "tokenExp": "4102444800",
-                "tokenIat": "4102444000", "principalId": "usr_demo"}
+                "tokenType": "access", "tokenIatMs": "4102444000000", "principalId": "usr_demo"}
 
 
 def event_file_name(route: Route) -> str:

@@ -23,6 +23,7 @@ DEV_ENVIRONMENT = {
     "LIVEKIT_API_SECRET": "dev-only-livekit-secret-0123456789abcdef0123456789",
     "HUME_API_KEY": "dev-hume-api-key",
     "HUME_SECRET_KEY": "dev-hume-secret-key",
+    "AGENT_WORKER_SECRET": "dev-only-agent-worker-secret-0123456789abcdef0123",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
 }

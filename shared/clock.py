@@ -12,6 +12,11 @@ def now() -> float:
     return time.time() + _offset_seconds
 
 
+def now_ms() -> int:
+    """Epoch milliseconds (token issue instants and revocation compare at this precision)."""
+    return int(now() * 1000)
+
+
 def utcnow() -> datetime:
     return datetime.fromtimestamp(now(), tz=timezone.utc)
 

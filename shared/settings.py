@@ -89,7 +89,7 @@ def get_settings() -> Settings:
 
 
 # Secret names as they appear in the Secrets Manager JSON and, upper-cased, in the local environment.
-SECRET_NAMES = ("jwtSigningKey", "livekitApiKey", "livekitApiSecret", "humeApiKey", "humeSecretKey")
+SECRET_NAMES = ("jwtSigningKey", "livekitApiKey", "livekitApiSecret", "agentWorkerSecret", "humeApiKey", "humeSecretKey")
 
 
 def _env_name(secret: str) -> str:

@@ -37,10 +37,10 @@ def _authorize(event: dict[str, Any], *, with_bearer: bool) -> dict[str, Any]:
     try:
         identity = resolve(headers.get("x-api-key"), headers.get("authorization") if with_bearer else None)
     except AuthFailure as failure:
-        from shared.logs import logger  # only denials are logged: the Allow path stays free of powertools
+        from shared.logs import security_event  # only denials are logged: the Allow path stays free of powertools
 
-        logger.append_keys(requestId=(event.get("requestContext") or {}).get("requestId"))
-        logger.info("denied", extra={"code": failure.code})  # never the key or the token themselves
+        security_event("denied-key" if failure.code == "INVALID_API_KEY" else "bad-token", code=failure.code,
+                       requestId=(event.get("requestContext") or {}).get("requestId"))  # never the secret itself
         return _policy("Deny", resource, "denied", {"errorCode": failure.code, "errorMessage": failure.message})
     return _policy("Allow", resource, identity.user_id or identity.key_id, identity.context(), identity.usage_key)
 

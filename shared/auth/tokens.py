@@ -1,7 +1,10 @@
 """Signed JWTs: HS256 only (pinned), with issuer, audience, expiry and a token type.
 
-Access tokens carry `sub` (user id), `cid` (client id), `role`, `typ="access"`, `iat`, `exp`, `jti`.
-Other token types (refresh, agent) share the same signing and verification, told apart by `typ`.
+Access tokens carry `sub` (user id), `cid` (client id), `role`, `typ="access"`, `iat`, `iatMs`, `exp`, `jti`.
+`iatMs` is the issue instant in milliseconds: revocation compares it, so a token issued in the same second as a
+logout-all but before it is refused. Other token types (the voice agent's `typ="agent"`, see
+shared/auth/agent_credentials.py) share the same signing and verification, told apart by `typ`: a verifier
+names the types it accepts, so a token of one type never passes where another is expected.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from shared import clock
 from shared.settings import get_secret, get_settings
 
 ALGORITHM = "HS256"
+ACCESS = "access"
+AGENT = "agent"
 
 
 class TokenError(Exception):
@@ -26,21 +31,32 @@ class TokenError(Exception):
 
 
 def issue(subject: str, client_id: str, role: str, *, typ: str = "access", ttl_seconds: int | None = None,
-          extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+          extra: dict[str, Any] | None = None, issued_ms: int | None = None,
+          expires: int | None = None) -> tuple[str, dict[str, Any]]:
+    """A signed token. `issued_ms` and `expires` let a derived credential keep its parent's issue instant and
+    end no later than it (revocation of the parent then reaches the child)."""
     settings = get_settings()
-    issued = int(clock.now())
+    issued_ms = issued_ms if issued_ms is not None else clock.now_ms()
+    issued = issued_ms // 1000
     claims: dict[str, Any] = {
         "sub": subject, "cid": client_id, "role": role, "typ": typ,
         "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-        "iat": issued, "exp": issued + (ttl_seconds or settings.access_token_seconds),
+        "iat": issued, "iatMs": issued_ms,
+        "exp": expires if expires is not None else int(clock.now()) + (ttl_seconds or settings.access_token_seconds),
         "jti": secrets.token_urlsafe(16),
         **(extra or {}),
     }
     return jwt.encode(claims, get_secret("jwtSigningKey"), algorithm=ALGORITHM), claims
 
 
-def verify(token: str, *, typ: str = "access") -> dict[str, Any]:
-    """The claims of a valid token of type `typ`, else `TokenError`."""
+def issued_ms(claims: dict[str, Any]) -> int:
+    """The issue instant in milliseconds (`iatMs`; tokens without it count from the start of their `iat`)."""
+    value = claims.get("iatMs")
+    return value if isinstance(value, int) and value // 1000 == claims["iat"] else claims["iat"] * 1000
+
+
+def verify(token: str, *, typ: str | tuple[str, ...] = "access") -> dict[str, Any]:
+    """The claims of a valid token of type `typ` (or one of the types), else `TokenError`."""
     settings = get_settings()
     if not token or len(token) > 4096:
         raise TokenError("UNAUTHORIZED", "Malformed bearer token")
@@ -58,6 +74,7 @@ def verify(token: str, *, typ: str = "access") -> dict[str, Any]:
         raise TokenError("UNAUTHORIZED", "Invalid bearer token")
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise TokenError("TOKEN_EXPIRED", "The access token has expired; refresh it")
-    if claims.get("typ") != typ:
-        raise TokenError("UNAUTHORIZED", f"Not an {typ} token")
+    accepted = (typ,) if isinstance(typ, str) else typ
+    if claims.get("typ") not in accepted:
+        raise TokenError("UNAUTHORIZED", f"Not an {' or '.join(accepted)} token")
     return claims

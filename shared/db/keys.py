@@ -196,3 +196,10 @@ def hume_config(client_id: str) -> Key:
 
 def hume_trainer_config(client_id: str, trainer_id: int) -> Key:
     return _key(client_pk(client_id), f"HUME#TRAINER#{trainer_id:08d}")
+
+
+# --- the voice agent ---------------------------------------------------------------------------------------
+def agent_ticket(client_id: str, ticket_hash: str) -> Key:
+    """A single-use ticket of a room's agent dispatch (its SHA-256 only), exchanged once for the agent's
+    credential; TTL'd like the room token it rides in."""
+    return _key(f"{client_pk(client_id)}#AGENTTICKET#{ticket_hash}", "TICKET")

@@ -235,9 +235,13 @@ class Repository:
         return deserialize(response.get("Attributes", {}))
 
     def delete(self, key: dict[str, str], *, condition: str | None = None, names: dict[str, str] | None = None,
-               values: dict[str, Any] | None = None) -> None:
+               values: dict[str, Any] | None = None, return_old: bool = False) -> Item:
+        """Delete; with `return_old`, the item as it was (an empty dict when there was none)."""
         params: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
-        self._conditional("delete_item", params, condition, names, values)
+        if return_old:
+            params["ReturnValues"] = "ALL_OLD"
+        response = self._conditional("delete_item", params, condition, names, values)
+        return deserialize(response.get("Attributes", {}))
 
     def _conditional(self, operation: str, params: dict[str, Any], condition: str | None,
                      names: dict[str, str] | None, values: dict[str, Any] | None) -> dict[str, Any]:

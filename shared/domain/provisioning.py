@@ -227,3 +227,16 @@ def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int 
     for category_id, count in counts.items():
         repo.update(keys.category(client_id, category_id), "ADD classCount :n", values={":n": count})
     return [item for item, _ in records]
+
+
+def set_client_status(client_id: str, status: str) -> None:
+    """Suspend (`suspended`) or reactivate (`active`) a client. Its members' tokens, refreshes and keys stop
+    within the client cache's lifetime (shared.domain.clients.CACHE_SECONDS) in every warm function."""
+    if status not in ("active", "suspended"):
+        raise ValueError(f"unknown client status {status!r}")
+    try:
+        get_repository().update(keys.client(client_id), "SET #s = :s, updatedAt = :t", condition="attribute_exists(PK)",
+                                names={"#s": "status"}, values={":s": status, ":t": clock.iso()},
+                                return_values="NONE")
+    except ConditionFailed:
+        raise ValueError(f"unknown client {client_id!r}") from None

@@ -18,6 +18,7 @@ from shared import clock
 from shared.auth import tokens
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, get_repository
+from shared.domain import clients
 from shared.errors import AppError
 from shared.settings import get_settings
 
@@ -89,6 +90,8 @@ def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]
     if user is None or user.get("status", "active") != "active":
         repo.delete(family_key)
         raise _invalid("This account is no longer active")
+    if clients.get_client(client_id) is None:  # a suspended studio's members stop at their next refresh
+        raise AppError("CLIENT_SUSPENDED", "This studio's account is not active")
     answer, new_claims = _pair(client_id, user_id, str(user.get("role") or "user"), family_id)
     try:
         repo.update(family_key, "SET tokenHash = :new, rotatedAt = :now, expiresAt = :exp, #ttl = :ttl "

@@ -7,9 +7,9 @@ The Hume API and secret keys stay in the secrets store; no answer carries them.
 A room token is minted with livekit-api, imported here lazily (about 190 ms) so that other functions that
 import this package never pay for it. The room name is built by the server from the caller's client id, the
 requested name as a label and a random suffix; the agent's metadata is set by the server alone and carries a
-short-lived credential that can do only the voice tools (see AGENT_ROUTES in shared/http/caller.py).
-That metadata sits in the room token the app receives, which is harmless: the credential is a subset of what
-the app itself already holds (the user's own access token, or the API key for an anonymous session).
+single-use ticket that the agent worker alone can exchange for a credential scoped to the voice tools
+(shared/auth/agent_credentials.py). That metadata sits in the room token the app receives; the ticket is
+useless to the app, which lacks the worker's secret.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import clock, ratelimit
-from shared.auth import tokens
+from shared.auth import agent_credentials
 from shared.db import keys
 from shared.db.repository import Action, TransactionFailed, get_repository
 from shared.domain import clients, text
@@ -33,6 +33,7 @@ from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USE
 from shared.settings import get_secret, get_settings
 
 DEFAULT_AGENT = "fitness-coach"
+AGENT_EXCHANGE_PATH = "/api/v1/agent/credentials"
 DEFAULT_ROOM_LABEL = "voice"
 ROOM_SEPARATOR = ":"  # never in a client id (slugs) nor in a label: the text before the first one is the client
 CONTEXT_MAX_CHARS = 500
@@ -188,14 +189,17 @@ def limit_anonymous_minting(caller: Caller) -> None:
     ratelimit.take(f"voice-anon#key#{caller.key_id}", *ANON_PER_KEY)
 
 
-def agent_credential(caller: Caller, client_id: str, identity: str,
-                     session_id: str | None) -> tuple[str, dict[str, Any]]:
-    """A short-lived access token for the agent: the user's own role, or an anonymous onboarding session."""
+def agent_ticket(caller: Caller, client_id: str, identity: str, session_id: str | None) -> tuple[str, int]:
+    """The single-use ticket the agent worker exchanges for its credential: the signed-in member's (bound to
+    the caller's own token), or the anonymous onboarding session's."""
     if caller.user_id:
-        return tokens.issue(caller.user_id, client_id, caller.role,
-                            extra={"agent": True, "scope": list(AGENT_SCOPES_FOR_USER)})
-    return tokens.issue(identity, client_id, "anonymous",
-                        extra={"agent": True, "scope": list(AGENT_SCOPES_FOR_ONBOARDING), "sid": session_id})
+        return agent_credentials.issue_ticket(
+            client_id=client_id, user_id=caller.user_id, identity=identity, scope=AGENT_SCOPES_FOR_USER,
+            session_id=None, parent_iat_ms=caller.token_iat_ms, parent_exp=caller.token_exp,
+            usage_key=caller.usage_key)
+    return agent_credentials.issue_ticket(
+        client_id=client_id, user_id="", identity=identity, scope=AGENT_SCOPES_FOR_ONBOARDING,
+        session_id=session_id, parent_iat_ms=0, parent_exp=0, usage_key=caller.usage_key)
 
 
 def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRequest) -> dict[str, Any]:
@@ -214,7 +218,7 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
         session_id = body.sessionId or f"voice-{secrets.token_urlsafe(24)}"
         onboarding_item = get_repository().get(keys.onboarding(client_id, session_id))
         coach_id = onboarding_item.get("coachId") if is_alive(onboarding_item, clock.now()) else None
-    credential, claims = agent_credential(caller, client_id, identity, session_id)
+    ticket, ticket_expires = agent_ticket(caller, client_id, identity, session_id)
     room = room_name(client_id, body.roomName)
     metadata = {
         "clientId": client_id,
@@ -224,7 +228,7 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
         "coachId": coach_id,
         "humeConfigId": active_config_id(default, trainers, coach_id),
         "context": body.context or "",
-        "api": {"accessToken": credential, "expiresAt": clock.iso(claims["exp"]), "scope": claims["scope"]},
+        "api": {"ticket": ticket, "expiresAt": clock.iso(ticket_expires), "exchange": AGENT_EXCHANGE_PATH},
     }
     token, expires = _livekit_jwt(identity, room, agent_name, json.dumps(metadata, separators=(",", ":")))
     answer = {"token": token, "wsUrl": get_settings().livekit_url, "roomName": room, "identity": identity,

@@ -4,8 +4,6 @@ Handlers take the tenant only from here, never from the body or the path.
 """
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,6 +11,7 @@ from fastapi import Depends, Request
 
 from shared import clock
 from shared.errors import AppError
+from shared.logs import security_event
 
 
 @dataclass(frozen=True)
@@ -23,29 +22,34 @@ class Caller:
     key_id: str
     universal: bool
     token_exp: int
-    token_iat: int
+    token_iat_ms: int
     source_ip: str
     request_id: str
+    token_type: str = ""  # "access", "agent", or "" when the authorizer verified no bearer for this route
     agent_scope: tuple[str, ...] = ()  # set only for a voice agent's credential (see AGENT_ROUTES)
     agent_session: str = ""  # the onboarding session an anonymous agent credential is bound to
+    usage_key: str = ""  # the API Gateway usage key the client's quota counts against
 
     @property
     def is_agent(self) -> bool:
-        return bool(self.agent_scope)
+        return self.token_type == "agent"
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> "Caller":
+        """From the authorizer's verified context only: no header of the request is read here."""
         context = event.get("requestContext") or {}
         auth = context.get("authorizer") or {}
         identity = context.get("identity") or {}
-        agent = _agent_claims(event.get("headers") or {})
+        token_type = str(auth.get("tokenType") or "")
         return cls(
             client_id=str(auth.get("clientId") or ""), user_id=str(auth.get("userId") or ""),
             role=str(auth.get("role") or ""), key_id=str(auth.get("keyId") or ""),
             universal=str(auth.get("universal")).lower() == "true",
-            token_exp=_epoch(auth.get("tokenExp")), token_iat=_epoch(auth.get("tokenIat")),
+            token_exp=_epoch(auth.get("tokenExp")), token_iat_ms=_epoch(auth.get("tokenIatMs")),
             source_ip=str(identity.get("sourceIp") or ""), request_id=str(context.get("requestId") or ""),
-            agent_scope=agent[0], agent_session=agent[1],
+            token_type=token_type,
+            agent_scope=tuple(str(auth.get("agentScope") or "").split()),
+            agent_session=str(auth.get("agentSession") or ""), usage_key=str(auth.get("usageKey") or ""),
         )
 
 
@@ -57,18 +61,17 @@ def _epoch(value: Any) -> int:
 
 # --- the voice agent's credential ---------------------------------------------------------------------------
 # The voice agent acts through this API for one user (or one anonymous onboarding session) with a short-lived
-# access token minted by POST /livekit/token: `shared.auth.tokens.issue(...)` with the extra claims
-# `agent: true`, `scope: [...]` and, for an anonymous session, `sid` (the onboarding session id). It passes
-# the authorizer like any access token, and then every route refuses it with 403 FORBIDDEN, here, centrally,
-# unless AGENT_ROUTES lists the route with a scope the token holds. The scopes:
+# credential of its own token type (`typ: "agent"`), which the agent worker obtains by exchanging the single-use
+# ticket of its room's dispatch metadata (shared/auth/agent_credentials.py); the app never holds one. The
+# authorizer verifies it and passes `tokenType`, `agentScope` and `agentSession` in its context; every route
+# then refuses it with 403 FORBIDDEN, here, centrally, unless AGENT_ROUTES lists the route with a scope it holds:
 #   onboarding      save and read the answers of its own onboarding session (anonymous agents only; the
-#                   onboarding handlers also check that the body's sessionId is the token's `sid`)
+#                   onboarding handlers also check that the body's sessionId is the credential's session)
 #   classes:read    browse the client's classes to recommend them
 #   plans:read      read the user's plans          (its routes join AGENT_ROUTES when they exist)
 #   bookings:write  book sessions for the user     (its routes join AGENT_ROUTES when they exist)
-# The claims are read from this request's own Authorization header. They can only narrow what a request may
-# do (the authorizer verified the token wherever it is an identity source), so reading them unverified here
-# cannot widen anything, and a context cached by API Gateway for another request cannot stand in for them.
+# Routes of AGENT_ROUTES sit behind the uncached OptionalAuthorizer, so the credential is verified on each call
+# (it also works without an X-API-Key there: it names its client itself).
 SCOPE_ONBOARDING = "onboarding"
 SCOPE_CLASSES = "classes:read"
 SCOPE_PLANS = "plans:read"
@@ -89,23 +92,6 @@ AGENT_ROUTES: dict[tuple[str, str], str] = {
 }
 
 
-def _agent_claims(headers: dict[str, Any]) -> tuple[tuple[str, ...], str]:
-    """(scope, sid) when the bearer is a voice agent's credential, else ((), "")."""
-    authorization = next((str(v) for k, v in headers.items() if str(k).lower() == "authorization"), "")
-    scheme, _, token = authorization.strip().partition(" ")
-    parts = token.strip().split(".")
-    if scheme.lower() != "bearer" or len(parts) != 3 or len(token) > 4096:
-        return (), ""
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:  # bad base64, bad UTF-8 or bad JSON: not ours to judge, the authorizer did
-        return (), ""
-    if not isinstance(claims, dict) or claims.get("agent") is not True:
-        return (), ""
-    scope = tuple(s for s in claims.get("scope") or [] if isinstance(s, str)) or ("none",)
-    return scope, str(claims.get("sid") or "")
-
-
 def _refuse_agent_off_its_routes(request: Request, found: Caller) -> None:
     if not found.is_agent:
         return
@@ -116,31 +102,45 @@ def _refuse_agent_off_its_routes(request: Request, found: Caller) -> None:
         raise AppError("FORBIDDEN", "The voice agent's credential cannot be used here")
 
 
+def _refuse_ended_credential(found: Caller) -> None:
+    """Wherever a bearer was verified, on every route: not expired (the gateway may cache an Allow past
+    expiry), not revoked (logout-all, reset, deletion, refresh reuse; one GetItem), and its client active."""
+    if not found.token_type:
+        return
+    if found.token_exp <= clock.now():
+        raise AppError("TOKEN_EXPIRED", "The access token has expired; refresh it")
+    from shared.auth.revocation import access_refused  # one GetItem; see that module for why
+    from shared.domain.clients import get_client  # cached for a few seconds per container
+
+    if found.user_id and access_refused(found.client_id, found.user_id, found.token_iat_ms):
+        security_event("revoked-token", requestId=found.request_id, clientId=found.client_id, userId=found.user_id)
+        raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
+    if get_client(found.client_id) is None:
+        security_event("inactive-client", requestId=found.request_id, clientId=found.client_id)
+        raise AppError("CLIENT_SUSPENDED", "This studio's account is not active")
+
+
 def caller(request: Request) -> Caller:
     found = Caller.from_event(request.scope.get("aws.event") or {})
     _refuse_agent_off_its_routes(request, found)
+    _refuse_ended_credential(found)
     return found
 
 
 def key_caller(request: Request) -> Caller:
-    """A caller with a valid API key (the authorizer has already refused invalid ones)."""
+    """A caller with a valid API key (the authorizer has already refused invalid ones), or the voice agent's
+    credential, which names its client itself."""
     found = caller(request)
-    if not found.key_id:
+    if not found.key_id and not found.is_agent:
         raise AppError("MISSING_API_KEY", "The X-API-Key header is required")
     return found
 
 
 def user_caller(request: Request) -> Caller:
-    """A caller with a key and a signed-in user whose token is still valid now."""
+    """A caller with a signed-in user whose token is still valid now (checked in `caller`)."""
     found = key_caller(request)
     if not found.user_id:
         raise AppError("UNAUTHORIZED", "A Bearer access token is required")
-    if found.token_exp and found.token_exp <= clock.now():  # the gateway may cache an Allow past expiry
-        raise AppError("TOKEN_EXPIRED", "The access token has expired; refresh it")
-    from shared.auth.revocation import access_refused  # one GetItem; see that module for why
-
-    if access_refused(found.client_id, found.user_id, found.token_iat):
-        raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
     return found
 
 

@@ -101,12 +101,13 @@ def test_given_client_a_then_its_token_never_names_a_room_of_client_b(api, demo)
     assert asked_for_b.status == 400 and asked_for_b.json["details"][0]["field"] == "roomName"
 
 
-def test_given_a_signed_in_member_then_the_identity_is_the_user_id_and_the_agent_knows_the_user(api, demo):
+def test_given_a_signed_in_member_then_the_identity_is_the_user_id_and_the_agent_knows_the_user(
+        api, demo, new_member):
     studio = demo["clients"]["studio"]["id"]
-    user = f"usr_voice_{secrets.token_hex(4)}"
-    token, _ = tokens.issue(user, studio, "user")
+    member = new_member(demo["apiKeys"]["studio"])
+    user = member["user"]["id"]
     data = api.post("/livekit/token", {"context": "Wants a quick workout"}, api_key=demo["apiKeys"]["studio"],
-                    token=token).data
+                    token=member["accessToken"]).data
     assert data["identity"] == user and "sessionId" not in data
     claims = verified(data["token"])
     assert claims.identity == user
@@ -115,12 +116,13 @@ def test_given_a_signed_in_member_then_the_identity_is_the_user_id_and_the_agent
     assert name == "fitness-coach"
     assert metadata["userId"] == user and metadata["onboardingSessionId"] is None
     assert metadata["context"] == "Wants a quick workout"
+    assert set(metadata["api"]) == {"ticket", "expiresAt", "exchange"}  # no credential the app could use
 
-    credential = tokens.verify(metadata["api"]["accessToken"])
+    credential = tokens.verify(exchanged(api, data)["accessToken"], typ="agent")
+    parent = tokens.verify(member["accessToken"])
     assert (credential["sub"], credential["cid"], credential["role"]) == (user, studio, "user")
-    assert credential["agent"] is True and set(credential["scope"]) == {"classes:read", "plans:read",
-                                                                          "bookings:write"}
-    assert credential["exp"] - credential["iat"] <= 900
+    assert set(credential["scope"]) == {"classes:read", "plans:read", "bookings:write"}
+    assert credential["iatMs"] == parent["iatMs"] and credential["exp"] <= parent["exp"]  # never outlives it
 
 
 def test_given_the_wizards_session_with_coach_5_then_the_agent_fills_it_with_that_coachs_config(api, demo):
@@ -179,10 +181,22 @@ def test_given_one_address_minting_anonymous_tokens_then_it_is_limited_before_th
 
 
 # --- the agent's credential --------------------------------------------------------------------------------
+def exchanged(api: Api, room: dict[str, Any]) -> dict[str, Any]:
+    """What the agent worker does: read the ticket from its dispatch and exchange it with its own secret."""
+    _, metadata = dispatch_of(verified(room["token"]))
+    reply = api.post("/agent/credentials", {"ticket": metadata["api"]["ticket"]},
+                     headers={"X-Agent-Secret": get_secret("agentWorkerSecret")})
+    assert reply.status == 200, reply.json
+    return reply.data
+
+
 def anonymous_agent(api: Api, key: str) -> tuple[str, str]:
     data = guide_token(api, key).data
-    _, metadata = dispatch_of(verified(data["token"]))
-    return metadata["api"]["accessToken"], data["sessionId"]
+    return exchanged(api, data)["accessToken"], data["sessionId"]
+
+
+def members_agent(api: Api, key: str, member: dict[str, Any]) -> str:
+    return exchanged(api, api.post("/livekit/token", {}, api_key=key, token=member["accessToken"]).data)["accessToken"]
 
 
 def test_given_an_anonymous_agent_credential_then_it_saves_its_own_onboarding_answers(api, demo):
@@ -191,10 +205,10 @@ def test_given_an_anonymous_agent_credential_then_it_saves_its_own_onboarding_an
     saved = api.post("/onboarding/profile", {"sessionId": session, "fitnessGoal": "endurance", "age": 35},
                      api_key=key, token=credential)
     assert saved.status == 201
-    assert api.get(f"/onboarding/profile/{session}", api_key=key, token=credential).data["profile"]["age"] == 35
+    assert api.get(f"/onboarding/profile/{session}", token=credential).data["profile"]["age"] == 35  # no key needed
     ranked = api.post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=key, token=credential)
     assert ranked.status == 200 and ranked.data["coaches"]
-    assert api.get("/content/classes", api_key=key, token=credential).status == 200  # recommending classes
+    assert api.get("/content/classes", token=credential).status == 200  # recommending classes
     assert api.get(f"/onboarding/profile/{session}", api_key=key).data["profile"]["fitnessGoal"] == "endurance"
 
 
@@ -210,27 +224,22 @@ def test_given_an_anonymous_agent_credential_then_another_session_is_forbidden(a
 @pytest.mark.parametrize("method, path, body", [
     ("POST", "/livekit/token", {}),
     ("GET", "/hume-config", None),
-    ("GET", "/app/config", None),
     ("GET", "/content/discover", None),
     ("GET", "/sessions/history", None),
     ("PUT", "/hume-config", {"configId": "agent-was-here"}),
 ])
-def test_given_an_agent_credential_then_every_other_endpoint_refuses_it(api, demo, method, path, body):
+def test_given_an_agent_credential_then_every_other_endpoint_refuses_it(api, demo, new_member, method, path, body):
     key = demo["apiKeys"]["studio"]
     anonymous, _ = anonymous_agent(api, key)
-    member, _ = tokens.issue(f"usr_{secrets.token_hex(4)}", demo["clients"]["studio"]["id"], "client_admin")
-    data = api.post("/livekit/token", {}, api_key=key, token=member).data
-    for_member = dispatch_of(verified(data["token"]))[1]["api"]["accessToken"]
+    for_member = members_agent(api, key, new_member(key))
     for credential in (anonymous, for_member):
         reply = api.request(method, path, json_body=body, api_key=key, token=credential)
         assert reply.status == 403 and reply.code == "FORBIDDEN", (path, reply.json)
 
 
-def test_given_a_members_agent_credential_then_it_cannot_use_the_anonymous_onboarding_routes(api, demo):
+def test_given_a_members_agent_credential_then_it_cannot_use_the_anonymous_onboarding_routes(api, demo, new_member):
     key = demo["apiKeys"]["studio"]
-    member, _ = tokens.issue(f"usr_{secrets.token_hex(4)}", demo["clients"]["studio"]["id"], "user")
-    data = api.post("/livekit/token", {}, api_key=key, token=member).data
-    credential = dispatch_of(verified(data["token"]))[1]["api"]["accessToken"]
+    credential = members_agent(api, key, new_member(key))
     reply = api.post("/onboarding/profile", {"sessionId": f"member-agent-{secrets.token_hex(6)}", "age": 40},
                      api_key=key, token=credential)
     assert reply.status == 403 and reply.code == "FORBIDDEN"

@@ -124,7 +124,7 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
     assert {prefix: items for prefix, items in after.items() if items} == {}
     # but the short-lived revocation record, which holds no personal data and expires with the last token
     record = repo.get(keys.token_revocation(studio, user_id), consistent=True)
-    assert set(record) == {"PK", "SK", "validAfter", "ttl"}
+    assert set(record) == {"PK", "SK", "validAfterMs", "ttl"}
     assert record["ttl"] <= shared_clock.now() + 900 + 61
     # the coach counts one member less, the tokens stop, and the email is free again
     assert repo.get(keys.coach(studio, 5), consistent=True)["memberCount"] == coach_before

@@ -59,7 +59,8 @@ def test_given_a_valid_key_and_token_then_allow_for_the_whole_api_with_a_flat_co
     token = _token(studio)
     claims = jwt.decode(token, options={"verify_signature": False})
     again = authorize({"X-API-Key": demo["apiKeys"]["studio"], "Authorization": f"Bearer {token}"})
-    assert again["context"]["tokenIat"] == str(claims["iat"])  # revocation compares it with validAfter
+    assert again["context"]["tokenIatMs"] == str(claims["iatMs"])  # revocation compares it with validAfterMs
+    assert again["context"]["tokenType"] == "access" and again["context"]["agentScope"] == ""
     assert again["context"]["tokenExp"] == str(claims["exp"])
     assert all(isinstance(v, str) for v in context.values())
     assert answer["usageIdentifierKey"]

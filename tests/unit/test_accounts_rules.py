@@ -59,10 +59,10 @@ def test_given_weaker_or_foreign_hashes_then_they_need_a_rehash_and_never_raise(
     assert passwords.needs_rehash("$2b$12$notargon") and not passwords.verify("garbage", "pw")
 
 
-def test_given_a_revocation_second_then_older_tokens_are_refused_and_newer_are_not():
-    assert is_refused(1000, issued=999)  # issued the second before
-    assert not is_refused(1000, issued=1000)  # issued in the revocation's own second
-    assert not is_refused(None, issued=5)
+def test_given_a_revocation_millisecond_then_older_tokens_are_refused_and_newer_are_not():
+    assert is_refused(1_000_500, issued_ms=1_000_499)  # issued in the same second, a millisecond before
+    assert not is_refused(1_000_500, issued_ms=1_000_500)  # issued in the revocation's own millisecond
+    assert not is_refused(None, issued_ms=5)
 
 
 def test_given_a_vouchers_last_use_then_the_redemption_also_marks_it_redeemed_and_pins_the_count():

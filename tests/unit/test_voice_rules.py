@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain import voice
 from shared.errors import AppError
-from shared.http.caller import AGENT_ROUTES, SCOPE_ONBOARDING, _agent_claims
+from shared.http.caller import AGENT_ROUTES, SCOPE_ONBOARDING, Caller
 
 
 def test_given_a_label_then_the_room_is_the_client_the_label_and_a_random_suffix():
@@ -42,29 +42,32 @@ def test_given_trainer_configs_then_the_coachs_own_config_else_the_default_is_ac
     assert voice.active_config_id(None, [], 5) is None
 
 
-def _bearer(claims: dict) -> dict[str, str]:
+def _event(authorizer: dict[str, str], headers: dict[str, str] | None = None) -> dict:
+    return {"headers": headers or {}, "requestContext": {"authorizer": authorizer, "requestId": "r1"}}
+
+
+def _unsigned_agent_header() -> dict[str, str]:
+    claims = {"sub": "anon-1", "typ": "agent", "scope": ["onboarding"], "sid": "voice-session-0123456789"}
     payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     return {"Authorization": f"Bearer eyJhbGciOiJIUzI1NiJ9.{payload}.c2lnbmF0dXJl"}
 
 
-def test_given_an_agent_credential_in_the_header_then_its_scope_and_session_are_read():
-    scope, session = _agent_claims(_bearer({"sub": "anon-1", "agent": True, "scope": ["onboarding"],
-                                            "sid": "voice-session-0123456789"}))
-    assert scope == ("onboarding",) and session == "voice-session-0123456789"
+def test_given_the_authorizers_agent_context_then_its_scope_and_session_are_read_from_it():
+    found = Caller.from_event(_event({"clientId": "zen", "tokenType": "agent", "agentScope": "onboarding classes:read",
+                                      "agentSession": "voice-session-0123456789", "tokenExp": "99"}))
+    assert found.is_agent and found.agent_scope == ("onboarding", "classes:read")
+    assert found.agent_session == "voice-session-0123456789"
 
 
 @pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer not-a-jwt"},
-    {"Authorization": "Bearer a.%%%.c"}, _bearer({"sub": "usr_1", "role": "user"}),
-    _bearer({"sub": "usr_1", "agent": "true"}),
+    _unsigned_agent_header(), {"authorization": _unsigned_agent_header()["Authorization"]},
+    {"Authorization": "Bearer " + " " * 4100 + _unsigned_agent_header()["Authorization"][7:]},
 ])
-def test_given_anything_but_an_agent_credential_then_the_caller_is_not_an_agent(headers):
-    assert _agent_claims(headers) == ((), "")
-
-
-def test_given_an_agent_credential_without_scopes_then_it_is_still_an_agent_with_no_route():
-    scope, _ = _agent_claims(_bearer({"agent": True, "scope": []}))
-    assert scope and not set(scope) & set(AGENT_ROUTES.values())
+def test_given_a_member_context_then_no_header_makes_the_caller_an_agent_or_changes_it(headers):
+    context = {"clientId": "zen", "userId": "usr_1", "role": "user", "tokenType": "access", "tokenIatMs": "5000"}
+    found = Caller.from_event(_event(context, headers))
+    assert not found.is_agent and found.agent_scope == () and found.user_id == "usr_1"
+    assert found.token_iat_ms == 5000
 
 
 def test_given_the_route_map_then_the_anonymous_agent_has_the_four_onboarding_routes_and_no_voice_route():
