@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from typing import Any
 
-from local.template import api_definition
+from local.template import ROOT, api_definition
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -14,18 +15,60 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def start_moto(port: int | None = None, host: str = "127.0.0.1") -> tuple[Any, str]:
-    """Start moto in server mode (the real DynamoDB wire protocol) and return (server, endpoint).
+def start_moto(port: int | None = None, host: str = "127.0.0.1") -> tuple["MotoProcess", str]:
+    """Start moto in server mode (the real DynamoDB wire protocol) in a child process; (server, endpoint).
 
-    `host` 0.0.0.0 makes it reachable from `sam local` containers (DYNAMODB_HOST / DYNAMODB_PORT)."""
+    A process of its own: moto's work then runs beside the API's instead of sharing one interpreter lock
+    with it (about half the CPU of a request is moto's). `host` 0.0.0.0 makes it reachable from `sam local`
+    containers (DYNAMODB_HOST / DYNAMODB_PORT)."""
+    server = MotoProcess(port or free_port(), host)
+    return server, f"http://127.0.0.1:{server.port}"
+
+
+class MotoProcess:
+    """`python -m local.dynamo PORT HOST` as a child; it stops when `stop()` closes its stdin (or we die)."""
+
+    def __init__(self, port: int, host: str) -> None:
+        import subprocess
+        import sys
+
+        self.port = port
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen([sys.executable, "-m", "local.dynamo", str(port), host], cwd=ROOT, env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = self.process.stdout.readline() if self.process.stdout else ""
+        if ready.strip() != "ready":
+            self.process.kill()
+            raise OSError(f"the embedded DynamoDB could not listen on {host}:{port}")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def serve(port: int, host: str) -> None:
+    """The child: moto's threaded server, one call at a time, until stdin closes."""
+    import sys
+
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = port or free_port()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     server._server.app = _one_at_a_time(server._server.app)  # werkzeug reads .app per request
-    return server, f"http://127.0.0.1:{port}"
+    server._server.socket.listen(1024)  # many API threads may connect at once
+    print("ready", flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        server.stop()
 
 
 def _one_at_a_time(app: Any) -> Any:
@@ -63,3 +106,9 @@ def create_table(client: Any, table_name: str) -> bool:
         client.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
             "AttributeName": ttl["AttributeName"], "Enabled": True})
     return True
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1")

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from local.gateway import Gateway
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+LISTEN_BACKLOG = 1024  # connections the kernel queues before accept (socketserver's default of 5 reset the 20th)
 
 log = logging.getLogger("stvos.local")
 
@@ -43,6 +44,11 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, fmt: str, *args: object) -> None:
             log.info("%s %s", self.address_string(), fmt % args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return LocalHTTPServer((host, port), Handler)
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A thread per connection (keep-alive connections hold theirs), a deep accept queue."""
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+    block_on_close = False
