@@ -107,6 +107,13 @@ def parser() -> argparse.ArgumentParser:
     us.add_argument("--partner", dest="partner_id")
     us.add_argument("--password", help="default: a random one, printed once")
 
+    hc = sub.add_parser("assign-hume-configs", help="let a client's admins use these Hume EVI config ids")
+    hc.add_argument("client_id")
+    hc.add_argument("config_ids", nargs="+")
+    st = sub.add_parser("set-client-status", help="suspend a client (its members stop) or reactivate it")
+    st.add_argument("client_id")
+    st.add_argument("status", choices=["active", "suspended"])
+
     ob = sub.add_parser("outbox", help="mail the local API would have sent (password resets)")
     ob.add_argument("--to", help="only messages to this address")
     ob.add_argument("--limit", type=int, default=10)
@@ -200,6 +207,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.password:
             result["password"] = password
         return result
+    if command == "assign-hume-configs":
+        from shared.domain import voice
+        from shared.domain.clients import get_client
+
+        if get_client(args.client_id) is None:
+            raise SystemExit(f"No active client {args.client_id}")
+        voice.assign_config_ids(args.client_id, args.config_ids)
+        return {"clientId": args.client_id, "assigned": args.config_ids}
+    if command == "set-client-status":
+        try:
+            p.set_client_status(args.client_id, args.status)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
+        return {"clientId": args.client_id, "status": args.status}
     if command == "outbox":
         from shared.domain import mail
 

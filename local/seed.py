@@ -75,10 +75,11 @@ def seed() -> dict[str, Any]:
     partner_coaches = _coaches(partner_client["id"], PARTNER_COACHES)
     from shared.domain import voice  # the studio's Hume EVI configs: a default and two coaches of its own
 
-    voice.set_default_config(studio, "studio-default-evi-config", 1, True, "seed")
+    voice.set_default_config(studio, "studio-default-evi-config", 1, True, "seed", role="platform_admin")
     voice.upsert_trainer_configs(studio, [
         {"trainerId": studio_coaches[0]["id"], "configId": "maya-chen-evi-config", "configVersion": 1},
-        {"trainerId": studio_coaches[4]["id"], "configId": "priya-nair-evi-config", "configVersion": 2}], "seed")
+        {"trainerId": studio_coaches[4]["id"], "configId": "priya-nair-evi-config", "configVersion": 2}], "seed",
+        role="platform_admin")
     studio_categories = [p.create_category(studio["id"], name, sort_order=i) for i, name in enumerate(CATEGORIES)]
     partner_categories = [p.create_category(partner_client["id"], name, sort_order=i)
                           for i, name in enumerate(CATEGORIES[:2])]

@@ -28,16 +28,16 @@ def get_hume_config(caller: KeyCaller) -> dict[str, Any]:
     return ok(voice.get_hume_config(_client(caller), caller.user_id))
 
 
-@app.put(f"{API}/hume-config")
+@app.put(f"{API}/hume-config", responses=errors("HUME_CONFIG_NOT_ASSIGNED"))
 def put_hume_config(body: voice.PutHumeConfig, caller: StudioAdmin) -> dict[str, Any]:
     return ok(voice.set_default_config(_client(caller), body.configId, body.configVersion, body.enabled,
-                                       caller.user_id))
+                                       caller.user_id, role=caller.role))
 
 
-@app.put(f"{API}/hume-config/trainers", responses=errors("NOT_FOUND"))
+@app.put(f"{API}/hume-config/trainers", responses=errors("NOT_FOUND", "HUME_CONFIG_NOT_ASSIGNED"))
 def put_trainer_configs(body: voice.PutTrainerConfigs, caller: StudioAdmin) -> dict[str, Any]:
     return ok(voice.upsert_trainer_configs(_client(caller), [t.model_dump() for t in body.trainers],
-                                           caller.user_id))
+                                           caller.user_id, role=caller.role))
 
 
 @app.post(f"{API}/livekit/token", responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT"))

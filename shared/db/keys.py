@@ -194,6 +194,11 @@ def hume_config(client_id: str) -> Key:
     return _key(client_pk(client_id), "HUME#DEFAULT")
 
 
+def hume_assigned_configs(client_id: str) -> Key:
+    """The Hume config ids the platform assigned to this client (a string set): the only ones its admins may use."""
+    return _key(client_pk(client_id), "HUME#ASSIGNED")
+
+
 def hume_trainer_config(client_id: str, trainer_id: int) -> Key:
     return _key(client_pk(client_id), f"HUME#TRAINER#{trainer_id:08d}")
 

@@ -2,6 +2,8 @@
 
 Hume configs live in the client partition: `keys.hume_config(client)` (the default) and one
 `keys.hume_trainer_config(client, trainerId)` per trainer, so one Query (sk_prefix HUME#) reads them all.
+Config ids are not secret (any member's app sees its client's), so a studio admin may use only the ids the
+platform assigned to the client (`keys.hume_assigned_configs`); a platform admin's PUT assigns what it sets.
 The Hume API and secret keys stay in the secrets store; no answer carries them.
 
 A room token is minted with livekit-api, imported here lazily (about 190 ms) so that other functions that
@@ -72,6 +74,26 @@ class LiveKitTokenRequest(ApiModel):
 
 
 # --- Hume configs ---------------------------------------------------------------------------------------
+def assign_config_ids(client_id: str, config_ids: list[str]) -> None:
+    """Let the client's admins use these Hume config ids (platform admins only: CLI, admin API)."""
+    if config_ids:
+        get_repository().update(keys.hume_assigned_configs(client_id), "ADD configIds :ids",
+                                values={":ids": set(config_ids)}, return_values="NONE")
+
+
+def _check_assigned(client_id: str, config_ids: list[str], role: str) -> None:
+    """A studio admin may use only assigned ids; a platform admin's choice assigns them."""
+    if role == "platform_admin":
+        assign_config_ids(client_id, config_ids)
+        return
+    assigned = set((get_repository().get(keys.hume_assigned_configs(client_id)) or {}).get("configIds") or [])
+    refused = sorted(set(config_ids) - assigned)
+    if refused:
+        raise AppError("HUME_CONFIG_NOT_ASSIGNED", "The platform has not assigned this Hume config to your studio",
+                       [{"field": "configId", "reason": f"{config_id} is not assigned to this client"}
+                        for config_id in refused])
+
+
 def _hume_items(client_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     items = get_repository().query(keys.client_pk(client_id), sk_prefix=keys.HUME_PREFIX)
     default = next((i for i in items if i["SK"] == keys.hume_config(client_id)["SK"]), None)
@@ -125,14 +147,16 @@ def get_hume_config(client: dict[str, Any], user_id: str = "") -> dict[str, Any]
 
 
 def set_default_config(client: dict[str, Any], config_id: str, version: int | None, enabled: bool,
-                       by: str) -> dict[str, Any]:
+                       by: str, *, role: str) -> dict[str, Any]:
+    _check_assigned(client["id"], [config_id], role)
     item = {**keys.hume_config(client["id"]), "clientId": client["id"], "configId": config_id,
             "configVersion": version, "enabled": enabled, "updatedAt": clock.iso(), "updatedBy": by}
     get_repository().put(item)
     return get_hume_config(client)
 
 
-def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]], by: str) -> dict[str, Any]:
+def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]], by: str,
+                           *, role: str) -> dict[str, Any]:
     """Upsert per-trainer configs in one transaction; every trainer must be a coach of this client."""
     client_id = client["id"]
     ids = [int(t["trainerId"]) for t in trainers]
@@ -140,6 +164,7 @@ def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]
     if duplicates:
         raise AppError("VALIDATION_ERROR", "Invalid request: trainers",
                        [{"field": "trainers", "reason": f"trainerId {i} appears more than once"} for i in duplicates])
+    _check_assigned(client_id, [str(t["configId"]) for t in trainers], role)
     now = clock.iso()
     actions: list[Action] = []
     for trainer in trainers:

@@ -79,3 +79,29 @@ def test_given_a_password_reset_request_then_the_outbox_command_shows_the_mail(l
     assert api.post("/auth/password/forgot", {"email": email}, api_key=demo["apiKeys"]["studio"]).status == 202
     messages = admin(local_api, "outbox", "--to", email)["messages"]
     assert messages and messages[0]["to"] == email and "reset" in messages[0]["subject"].lower()
+
+
+def test_given_a_hume_config_assigned_with_the_cli_then_the_studio_admin_may_use_it(local_api, api):
+    from shared.auth import tokens
+
+    client = admin(local_api, "create-client", "Voice Gym")["client"]
+    key = admin(local_api, "issue-key", client["id"])["apiKey"]
+    studio_admin, _ = tokens.issue("usr_voice_admin", client["id"], "client_admin")
+    assert api.put("/hume-config", {"configId": "voice-gym-evi"}, api_key=key, token=studio_admin).status == 403
+    admin(local_api, "assign-hume-configs", client["id"], "voice-gym-evi")
+    assert api.put("/hume-config", {"configId": "voice-gym-evi"}, api_key=key, token=studio_admin).status == 200
+
+
+def test_given_a_client_suspended_with_the_cli_then_its_members_stop_until_it_is_reactivated(
+        local_api, api, new_member):
+    from shared.domain.clients import forget_cached_clients
+
+    client = admin(local_api, "create-client", "Paused Gym")["client"]
+    key = admin(local_api, "issue-key", client["id"])["apiKey"]
+    member = new_member(key)
+    admin(local_api, "set-client-status", client["id"], "suspended")
+    forget_cached_clients()  # the local API shares this process's cache; deployed functions forget within 30 s
+    assert api.get("/users/me", api_key=key, token=member["accessToken"]).code == "CLIENT_SUSPENDED"
+    admin(local_api, "set-client-status", client["id"], "active")
+    forget_cached_clients()
+    assert api.get("/users/me", api_key=key, token=member["accessToken"]).status == 200

@@ -21,6 +21,9 @@ def gym(local_api) -> dict[str, Any]:
     key, _ = p.issue_api_key(client["id"], label="hume tests")
     coaches = [p.create_coach(client["id"], name, specialties=["strength"], levels=["beginner"])
                for name in ("Kim Lift", "Lou Run")]
+    from shared.domain import voice
+
+    voice.assign_config_ids(client["id"], ["gym-evi-1", "kim-evi", "kim-evi-v2", "lou-evi", "sneaky-own", "sneaky", "a", "b"])
     return {"id": client["id"], "key": key, "coaches": coaches}
 
 
@@ -141,3 +144,26 @@ def test_given_a_malformed_config_id_then_400_naming_it(api, gym):
     admin = bearer(gym["id"], "client_admin")
     reply = api.put("/hume-config", {"configId": "has spaces"}, api_key=gym["key"], token=admin)
     assert reply.status == 400 and [d["field"] for d in reply.json["details"]] == ["configId"]
+
+
+def test_given_another_studios_config_id_then_a_studio_admin_cannot_point_its_agent_at_it(api, gym, demo):
+    # Given the demo studio's config ids, which any holder of its public key can read
+    studio = api.get("/hume-config", api_key=demo["apiKeys"]["studio"]).data
+    admin = bearer(gym["id"], "client_admin")
+    before = api.get("/hume-config", api_key=gym["key"]).data
+    # When this gym's admin tries them, Then 403 naming configId, and nothing changes
+    reply = api.put("/hume-config", {"configId": studio["configId"]}, api_key=gym["key"], token=admin)
+    assert reply.status == 403 and reply.code == "HUME_CONFIG_NOT_ASSIGNED"
+    assert reply.json["details"][0]["field"] == "configId"
+    trainers = {"trainers": [{"trainerId": gym["coaches"][0]["id"], "configId": studio["trainers"][0]["configId"]}]}
+    assert api.put("/hume-config/trainers", trainers, api_key=gym["key"], token=admin).code == "HUME_CONFIG_NOT_ASSIGNED"
+    assert api.get("/hume-config", api_key=gym["key"]).data == before
+
+
+def test_given_a_platform_admin_sets_a_config_then_the_studio_admin_may_use_it_afterwards(api, gym):
+    chosen = f"assigned-{secrets.token_hex(3)}"
+    admin = bearer(gym["id"], "client_admin")
+    assert api.put("/hume-config", {"configId": chosen}, api_key=gym["key"], token=admin).status == 403
+    assert api.put("/hume-config", {"configId": chosen}, api_key=gym["key"],
+                   token=bearer(gym["id"], "platform_admin")).status == 200
+    assert api.put("/hume-config", {"configId": chosen}, api_key=gym["key"], token=admin).status == 200
