@@ -34,6 +34,7 @@ AUTH_CODES = {
 }
 STATUS_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
                405: "Method not allowed", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
+               422: "Unprocessable request",
                429: "Rate limited", 500: "Internal error", 503: "Service unavailable"}
 def _ref(method: str, path: str) -> str:
     return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
@@ -166,9 +167,9 @@ def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
     for code in _common_codes(route, operation):
         codes_by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
     for status, answer in operation.get("responses", {}).items():
-        if status == "422":
-            continue
         declared = answer.get("x-error-codes")
+        if status == "422" and not declared:  # FastAPI's own validation answer: ours is a 400
+            continue
         if declared:
             codes_by_status.setdefault(int(status), []).extend(declared)
             continue

@@ -35,6 +35,12 @@ def rate_bucket(scope: str) -> Key:
     return _key(f"RATE#{scope}", "BUCKET")
 
 
+def idempotency(client_id: str, caller_id: str, key_hash: str) -> Key:
+    """The first answer to a state-changing POST under one Idempotency-Key (the key's SHA-256), per caller of a
+    client (`caller_id`: the user, or `key:<keyId>` without a bearer). Lives 24 hours (TTL)."""
+    return _key(f"{client_pk(client_id)}#IDEM#{caller_id}", f"IDEM#{key_hash}")
+
+
 # --- clients and partners -------------------------------------------------------------------------------
 def client_pk(client_id: str) -> str:
     return f"CLIENT#{client_id}"
