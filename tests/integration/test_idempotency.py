@@ -21,7 +21,7 @@ from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 
-CLIENT = "idem-lab"
+CLIENT = ""  # a client of its own, made once (the caller check needs it active)
 me = ["u-1"]  # the member of the current test (each test has its own, so rate limits do not add up)
 runs: list[str] = []  # one entry per time a handler really ran
 gate = threading.Event()  # the slow route waits on it
@@ -75,15 +75,14 @@ def call(path: str, body: Any = None, *, key: str | None = None, user: str | Non
     headers = {"Content-Type": "application/json"}
     if key is not None:
         headers[idempotency.HEADER] = key
-    if agent:  # a voice agent's credential carries `agent: true` in its claims (read unverified, see caller.py)
-        import base64
-        claims = base64.urlsafe_b64encode(json.dumps({"agent": True, "scope": ["bookings:write"]}).encode())
-        headers["Authorization"] = f"Bearer e30.{claims.decode().rstrip('=')}.sig"
     event = proxy_event(path, method, path, headers=headers, body=raw if raw is not None else
                         (json.dumps(body) if body is not None else None),
                         source_ip=f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}",
                         authorizer={"clientId": CLIENT, "userId": user or me[0], "role": "user", "keyId": "k-1",
-                                    "universal": "false", "tokenExp": "9999999999", "tokenIat": "1"})
+                                    "universal": "false", "tokenExp": "9999999999", "tokenIatMs": "1",
+                                    # the voice agent's credential, as the authorizer describes it
+                                    "tokenType": "agent" if agent else "access",
+                                    "agentScope": "bookings:write" if agent else ""})
     _ensure_event_loop()
     answer = handler(event, Context())
     return answer["statusCode"], json.loads(answer["body"] or "{}"), {k.lower(): v for k, v in
@@ -92,6 +91,11 @@ def call(path: str, body: Any = None, *, key: str | None = None, user: str | Non
 
 @pytest.fixture(autouse=True)
 def _fresh(local_api):
+    global CLIENT
+    if not CLIENT:
+        from shared.domain import provisioning
+
+        CLIENT = provisioning.create_client("Idempotency Lab")["id"]
     runs.clear()
     gate.clear()
     me[0] = f"u-{uuid.uuid4().hex[:8]}"
