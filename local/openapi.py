@@ -145,7 +145,7 @@ def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
 def _common_codes(route: Route, operation: dict[str, Any]) -> list[str]:
     codes = list(AUTH_CODES[route.authorizer]) + ["RATE_LIMITED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]
     if route.authorizer:
-        codes.append("FORBIDDEN")  # a voice agent's credential off its routes
+        codes += ["FORBIDDEN", "CLIENT_SUSPENDED"]  # an agent's credential off its routes; an inactive client
     parameters = operation.get("parameters", [])
     if "requestBody" in operation:
         codes += ["VALIDATION_ERROR", "INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"]

@@ -11,7 +11,7 @@ from shared.db.repository import get_repository
 from shared.domain import clients, vouchers
 from shared.errors import not_found
 from shared.http.app_factory import API, create_app, ok
-from shared.http.caller import AnyCaller
+from shared.http.caller import AnyCaller, client_id_of
 from shared.http.envelope import Envelope, View, field
 from shared.views import Branding, ClientSummary, PartnerRef, VoucherReason, VoucherView
 
@@ -60,8 +60,7 @@ class JoinLink(View):
 
 @app.get(f"{API}/app/config", response_model=Envelope.of(AppConfig))
 def app_config(caller: AnyCaller) -> dict[str, Any]:
-    client_id = caller.client_id or (clients.default_client_id() if caller.universal else "")
-    return ok(clients.app_config(clients.get_client(client_id)))
+    return ok(clients.app_config(clients.get_client(client_id_of(caller))))
 
 
 @app.get(f"{API}/app/join/{{code}}", response_model=Envelope.of(JoinLink))

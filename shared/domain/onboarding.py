@@ -70,14 +70,6 @@ class SelectCoach(ApiModel):
     coachId: Annotated[int, Field(ge=1)]
 
 
-def tenant_of(caller: Caller) -> str:
-    """The caller's client; with the universal key and no bearer, the platform's default client."""
-    client_id = caller.client_id or (clients.default_client_id() if caller.universal else "")
-    if not client_id:
-        raise AppError("NO_DEFAULT_CLIENT", "No client for this request: use a client key or sign in")
-    return client_id
-
-
 def session_not_found() -> AppError:
     return AppError("ONBOARDING_SESSION_NOT_FOUND", "No onboarding session with this id (unknown, expired or "
                                                     "already used by a registration)")

@@ -144,15 +144,67 @@ def user_caller(request: Request) -> Caller:
     return found
 
 
+def _has_role(found: Caller, roles: tuple[str, ...]) -> Caller:
+    if not found.user_id:
+        raise AppError("UNAUTHORIZED", "A Bearer access token is required")
+    if found.role not in roles:
+        raise AppError("FORBIDDEN", "Your role may not do this")
+    return found
+
+
 def require_role(*roles: str):
     def check(request: Request) -> Caller:
-        found = user_caller(request)
-        if found.role not in roles:
-            raise AppError("FORBIDDEN", "Your role may not do this")
+        return _has_role(user_caller(request), roles)
+    return check
+
+
+# --- the tenant: which client a request is for --------------------------------------------------------------
+def client_id_of(found: Caller) -> str:
+    """The client a request is for: its key's (or its verified token's, which the authorizer matched with the
+    key); with the universal key and no bearer, the platform's default client; "" when there is none."""
+    if found.client_id or not found.universal:
+        return found.client_id
+    from shared.domain.clients import default_client_id
+
+    return default_client_id()
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """The caller and the active client it acts in (its profile item: branding, features, rules)."""
+    caller: Caller
+    client: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.client["id"])
+
+
+def tenant(request: Request) -> Tenant:
+    """The one way a route learns its client: 400 NO_DEFAULT_CLIENT when none can be named (the universal key
+    without a bearer on a platform without a default), 403 CLIENT_SUSPENDED when it is not active."""
+    found = key_caller(request)
+    client_id = client_id_of(found)
+    if not client_id:
+        raise AppError("NO_DEFAULT_CLIENT", "No client for this request: use a client key or sign in")
+    from shared.domain.clients import get_client
+
+    client = get_client(client_id)
+    if client is None:
+        raise AppError("CLIENT_SUSPENDED", "This studio's account is not active")
+    return Tenant(found, client)
+
+
+def require_tenant_role(*roles: str):
+    """The tenant of a signed-in caller holding one of `roles` (studio admin routes)."""
+    def check(request: Request) -> Tenant:
+        found = tenant(request)
+        _has_role(found.caller, roles)
         return found
     return check
 
 
 AnyCaller = Annotated[Caller, Depends(caller)]
+ClientTenant = Annotated[Tenant, Depends(tenant)]
 KeyCaller = Annotated[Caller, Depends(key_caller)]
 UserCaller = Annotated[Caller, Depends(user_caller)]

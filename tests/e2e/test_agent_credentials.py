@@ -198,6 +198,12 @@ def test_given_a_suspended_client_then_its_members_stop_on_every_route_and_refre
                       api.post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=universal)):
             assert reply.status in (401, 403) and reply.code in ("CLIENT_SUSPENDED", "INVALID_API_KEY"), reply.json
         assert api.get("/users/me", api_key=universal, token=member["accessToken"]).code == "CLIENT_SUSPENDED"
+        # and its own (still active) key answers the same on every group that names a tenant
+        for method, path, body in (("GET", "/content/classes", None), ("GET", "/hume-config", None),
+                                   ("POST", "/onboarding/profile", {"sessionId": "suspended-studio-wizard"}),
+                                   ("POST", "/livekit/token", {})):
+            reply = api.request(method, path, json_body=body, api_key=key)
+            assert reply.status == 403 and reply.code == "CLIENT_SUSPENDED", (path, reply.json)
     finally:
         provisioning.set_client_status(client["id"], "active")
         clients.forget_cached_clients()
