@@ -62,7 +62,7 @@ def seed() -> dict[str, Any]:
     studio = p.create_client("Zen Flow Studio", client_id="zen-flow-studio", is_default=True,
                              branding={"primaryColor": "#0F766E", "secondaryColor": "#CCFBF1",
                                        "accentColor": "#F59E0B"},
-                             features={"workout_builder": True, "coach_connect": True})
+                             features={"workout_builder": True, "nutrition": True, "coach_connect": True})
     partner_client = p.create_client("FitCo Wellness", client_id="fitco-wellness", requires_voucher=True,
                                      branding={"primaryColor": "#7C3AED", "accentColor": "#22D3EE"})
     partner = p.create_partner(partner_client["id"], "FitCo Benefits", partner_id="fitco-benefits")

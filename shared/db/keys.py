@@ -214,3 +214,41 @@ def agent_ticket(client_id: str, ticket_hash: str) -> Key:
     """A single-use ticket of a room's agent dispatch (its SHA-256 only), exchanged once for the agent's
     credential; TTL'd like the room token it rides in."""
     return _key(f"{client_pk(client_id)}#AGENTTICKET#{ticket_hash}", "TICKET")
+
+
+# --- plans and progress (all in the user partition, so that deleting the account deletes them) ---------------
+PLAN_PREFIX = "PLAN#"  # sk_prefix of the user's plan summaries, oldest first
+
+
+def plan_pointers(client_id: str, user_id: str) -> Key:
+    """The active plan of each type (the SK of its summary) and how many plans of each type were saved."""
+    return _key(user_pk(client_id, user_id), "PLANPTR")
+
+
+def plan_summary(client_id: str, user_id: str, created_ms: int, plan_id: str) -> Key:
+    """A saved plan's summary (status, dates, title); sorts by creation time."""
+    return _key(user_pk(client_id, user_id), f"{PLAN_PREFIX}{created_ms:012x}#{plan_id}")
+
+
+def plan_body(client_id: str, user_id: str, plan_id: str) -> Key:
+    """A saved plan's content (compressed), read only when the plan itself is."""
+    return _key(user_pk(client_id, user_id), f"PLANBODY#{plan_id}")
+
+
+LOG_PREFIX = "LOG#"  # sk_prefix of the user's progress logs, by local date
+DAY_PREFIX = "DAY#"  # sk_prefix of the user's per-day progress totals
+
+
+def progress_log(client_id: str, user_id: str, local_date: str, log_id: str) -> Key:
+    """One progress log (workout, meal or water) on the member's local date."""
+    return _key(user_pk(client_id, user_id), f"{LOG_PREFIX}{local_date}#{log_id}")
+
+
+def progress_day(client_id: str, user_id: str, local_date: str) -> Key:
+    """Counters of one local day (minutes, calories, water...), kept by every log and undo."""
+    return _key(user_pk(client_id, user_id), f"{DAY_PREFIX}{local_date}")
+
+
+def progress_log_claim(client_id: str, user_id: str, client_log_id: str) -> Key:
+    """The app's own id for a log: the same clientLogId never logs twice."""
+    return _key(user_pk(client_id, user_id), f"LOGREF#{client_log_id}")

@@ -78,7 +78,7 @@ FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "fl
                       "stress_relief"]
 FitnessLevel = Literal["beginner", "intermediate", "advanced"]
 PROFILE_FIELDS = ("age", "gender", "height", "weight", "fitnessGoal", "fitnessLevel", "workoutsPerWeek")
-SETTINGS_FIELDS = ("notifications",)
+SETTINGS_FIELDS = ("notifications", "timeZone")
 DEFAULT_SETTINGS: dict[str, Any] = {"notifications": True}
 
 
@@ -94,8 +94,22 @@ class ProfileIn(ApiModel):
     workoutsPerWeek: int | None = Field(None, ge=0, le=14)
 
 
+def _time_zone(value: str) -> str:
+    """An IANA zone (Europe/London) or a UTC offset: the zone the member's days are counted in."""
+    from shared.domain.viewing import parse_tz  # only the routes that take settings pay for it
+
+    try:
+        parse_tz(value)
+    except AppError:
+        raise ValueError("an IANA time zone such as Europe/London") from None
+    return value
+
+
 class SettingsIn(ApiModel):
     notifications: bool | None = None
+    timeZone: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+:/-]{0,63}$"),
+                        AfterValidator(_time_zone)] | None = Field(
+        None, description="IANA time zone of the member's days (plans, progress); null: the studio's, else UTC")
 
 
 class RegisterBody(ApiModel):

@@ -6,6 +6,7 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import get_repository
+from shared.errors import AppError
 
 FEATURES = ("classes", "live_classes", "workout_builder", "nutrition", "coach_connect", "ai_coach")
 
@@ -50,6 +51,14 @@ def branding(client: dict[str, Any] | None) -> dict[str, Any]:
 def features(client: dict[str, Any] | None) -> dict[str, bool]:
     stored = (client or {}).get("features") or {}
     return {name: bool(stored.get(name, DEFAULT_FEATURES[name])) for name in FEATURES}
+
+
+def require_feature(client_id: str, name: str) -> dict[str, Any] | None:
+    """The client, when `name` is enabled for it; else 403 FEATURE_DISABLED."""
+    client = get_client(client_id)
+    if not features(client)[name]:
+        raise AppError("FEATURE_DISABLED", f"The {name} feature is not enabled for this app", {"feature": name})
+    return client
 
 
 def summary(client: dict[str, Any]) -> dict[str, Any]:

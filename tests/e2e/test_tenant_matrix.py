@@ -35,6 +35,9 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     session = api.post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
                        token=data["accessToken"])
     assert session.status == 201, session.json
+    plan = api.post("/users/me/workout-plan", {"userProfile": {"workoutDays": ["mon", "thu"]}}, api_key=key,
+                    token=data["accessToken"])  # A's saved plan: in A's partition, which the snapshot reads
+    assert plan.status == 201, plan.json
     voucher = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["studio"]["id"])
     return {
         "clientId": demo["clients"]["studio"]["id"], "clientName": "Zen Flow Studio", "key": key,
@@ -42,6 +45,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
         "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
         "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
+        "planId": plan.data["workoutPlan"]["id"],
     }
 
 
@@ -127,7 +131,8 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     _SCHEMAS.update(document["components"]["schemas"])
     personas = _b_personas(local_api, demo)
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
-                                           "clientId", "clientName", "refreshToken", "accessToken", "marker")}
+                                           "clientId", "clientName", "refreshToken", "accessToken", "marker",
+                                           "planId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():

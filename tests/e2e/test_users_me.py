@@ -31,7 +31,7 @@ def test_given_a_patch_of_one_profile_field_then_only_that_field_changes(api, de
     reply = _fresh(api).patch("/users/me", {"profile": {"age": 31}}, api_key=key, token=member["accessToken"])
     assert reply.status == 200, reply.json
     assert reply.data["profile"] == {**member["user"]["profile"], "age": 31}
-    assert reply.data["name"] == "Pat" and reply.data["settings"] == {"notifications": True}
+    assert reply.data["name"] == "Pat" and reply.data["settings"] == {"notifications": True, "timeZone": None}
     assert _fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data == reply.data
 
 
@@ -40,7 +40,7 @@ def test_given_a_put_of_name_and_settings_then_the_profile_stays(api, demo, memb
     reply = _fresh(api).put("/users/me", {"name": "Patricia", "settings": {"notifications": False}}, api_key=key,
                             token=member["accessToken"])
     assert reply.status == 200
-    assert reply.data["name"] == "Patricia" and reply.data["settings"] == {"notifications": False}
+    assert reply.data["name"] == "Patricia" and reply.data["settings"] == {"notifications": False, "timeZone": None}
     assert reply.data["profile"] == member["user"]["profile"]
 
 

@@ -42,7 +42,7 @@ def test_given_a_stored_user_then_the_view_never_shows_the_password_hash_and_has
     assert view["profile"] == {"age": 40, "gender": None, "height": None, "weight": None, "fitnessGoal": None,
                                "fitnessLevel": None, "workoutsPerWeek": None}
     assert view["coach"] == {"id": 5, "name": "Maya"} and view["partner"] == {"id": "p1", "name": "P"}
-    assert view["settings"] == {"notifications": True} and view["role"] == "user"
+    assert view["settings"] == {"notifications": True, "timeZone": None} and view["role"] == "user"
     assert item["GSI1PK"] == "CLIENT#c1#USERS" and item["PK"] == "CLIENT#c1#USER#usr_1"
 
 

@@ -86,9 +86,7 @@ def generate(profile: dict[str, Any], preferences: dict[str, Any], catalog: list
             session = {"day": day, "classId": int(pick["id"]), "name": pick["name"],
                        "category": pick.get("category"), "intensity": pick.get("intensity"),
                        "duration": int(pick["duration"]), "type": "live" if pick.get("isLive") else "on_demand",
-                       "goal": goal}
-            if pick.get("isLive") and pick.get("scheduledAt"):
-                session["scheduledAt"] = pick["scheduledAt"]
+                       "goal": goal, "scheduledAt": pick.get("scheduledAt") if pick.get("isLive") else None}
             sessions.append(session)
         weeks.append({"week": week, "sessions": sessions})
     plan = {

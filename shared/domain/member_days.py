@@ -1,0 +1,34 @@
+"""The member's own days: their time zone (settings.timeZone, else the studio's, else UTC), today there, and
+the local date of an instant. Daily plans, progress logs, streaks and dashboards all count days this way."""
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from shared import clock
+from shared.domain.viewing import parse_tz
+from shared.errors import AppError
+
+
+def zone_name(user: dict[str, Any] | None, client: dict[str, Any] | None) -> str:
+    return str(((user or {}).get("settings") or {}).get("timeZone") or (client or {}).get("timeZone") or "UTC")
+
+
+def zone(name: str) -> tzinfo:
+    return parse_tz(name)
+
+
+def today(tz: tzinfo) -> date:
+    return datetime.fromtimestamp(clock.now(), tz).date()
+
+
+def local_date(instant: str, tz: tzinfo) -> date:
+    return datetime.fromtimestamp(clock.parse_iso(instant), tz).date()
+
+
+def parse_date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AppError("VALIDATION_ERROR", f"Invalid request: {field}",
+                       [{"field": field, "reason": "a date as YYYY-MM-DD"}]) from None
