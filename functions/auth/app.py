@@ -14,48 +14,78 @@ from shared.domain.password_reset import ForgotBody, ResetBody
 from shared.domain.refresh_tokens import rotate
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import KeyCaller, UserCaller
+from shared.http.envelope import Envelope, View, field
+from shared.views import ClientSummary, PartnerRef, SignedIn, TokenPair, UserView, VoucherReason, VoucherView
 
 app = create_app("auth")
 
 
-@app.post(f"{API}/auth/register", status_code=201,
+class LoggedOut(View):
+    loggedOut: bool = field(True)
+    allDevices: bool = field(False, "Whether every login of the member ended")
+    endedLogins: int = field(1, "How many logins ended")
+
+
+class VoucherCheck(View):
+    """Whether a code can be used to register, and whose it is. A code of another client shows nothing of it."""
+    valid: bool = field(True)
+    reason: VoucherReason | None = field(None, "Why it cannot be used; null when valid")
+    voucher: VoucherView | None = field(None, "null when the code is unknown or another client's")
+    partner: PartnerRef | None = field(None, "The partner that handed the code out")
+    client: ClientSummary | None = field(None, "The client the member will belong to")
+
+
+class Me(UserView):
+    enabledFeatures: list[str] = field(["classes", "live_classes", "ai_coach"], "The client's features that are on")
+
+
+class ResetRequested(View):
+    message: str = field("If an account exists for this email, a reset link is on its way.")
+
+
+class PasswordReset(View):
+    passwordReset: bool = field(True)
+
+
+@app.post(f"{API}/auth/register", status_code=201, response_model=Envelope.of(SignedIn),
           responses=errors("INVALID_VOUCHER", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
                            "NOT_FOUND", "USER_EXISTS", "CONFLICT"))
 def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.register(caller, body))
 
 
-@app.post(f"{API}/auth/login", responses=errors("INVALID_CREDENTIALS", "FORBIDDEN", "CLIENT_SELECTION_REQUIRED"))
+@app.post(f"{API}/auth/login", response_model=Envelope.of(SignedIn),
+          responses=errors("INVALID_CREDENTIALS", "FORBIDDEN", "CLIENT_SELECTION_REQUIRED"))
 def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.login(caller, body))
 
 
-@app.post(f"{API}/auth/refresh", responses=errors("INVALID_REFRESH_TOKEN"))
+@app.post(f"{API}/auth/refresh", response_model=Envelope.of(TokenPair), responses=errors("INVALID_REFRESH_TOKEN"))
 def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(rotate(body.refreshToken, key_client_id=caller.client_id, universal=caller.universal))
 
 
-@app.post(f"{API}/auth/logout", responses=errors("INVALID_REFRESH_TOKEN"))
+@app.post(f"{API}/auth/logout", response_model=Envelope.of(LoggedOut), responses=errors("INVALID_REFRESH_TOKEN"))
 def logout(request: Request, caller: UserCaller, body: LogoutBody | None = None) -> dict[str, Any]:
     return ok(accounts.logout(caller, body or LogoutBody(), request.headers.get("authorization", "")))
 
 
-@app.post(f"{API}/auth/voucher/validate")
+@app.post(f"{API}/auth/voucher/validate", response_model=Envelope.of(VoucherCheck))
 def validate_voucher(body: VoucherBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.validate_voucher(caller, body.code))
 
 
-@app.get(f"{API}/auth/me", responses=errors("NOT_FOUND"))
+@app.get(f"{API}/auth/me", response_model=Envelope.of(Me), responses=errors("NOT_FOUND"))
 def me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me_with_features(caller))
 
 
-@app.post(f"{API}/auth/password/forgot", status_code=202)
+@app.post(f"{API}/auth/password/forgot", status_code=202, response_model=Envelope.of(ResetRequested))
 def forgot_password(body: ForgotBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.forgot(caller, body))
 
 
-@app.post(f"{API}/auth/password/reset")
+@app.post(f"{API}/auth/password/reset", response_model=Envelope.of(PasswordReset))
 def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.reset(caller, body))
 

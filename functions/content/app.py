@@ -9,17 +9,81 @@ from mangum import Mangum
 from shared.domain import catalog, viewing
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import ClientTenant, UserCaller
+from shared.http.envelope import Envelope, Instant, Number, View, field
+from shared.views import CategoryView, ClassCard, Pagination
 
 app = create_app("content")
 
 
-@app.get(f"{API}/content/discover")
+class ContinueCard(ClassCard):
+    """A class the member started and has not finished, where they left it."""
+    sessionId: str = field("ses_019c2f4e8a10b7e1c2d3a4f5", "The session that left off here")
+    progressSeconds: int = field(540)
+    totalDurationSeconds: int = field(1800)
+    progressPercent: Number = field(30.0, "0-100")
+    lastWatchedAt: Instant = field("2026-02-28T12:09:00Z")
+
+
+class Discover(View):
+    """The home screen's shelves."""
+    featured: list[ClassCard] = field([], "Editorially highlighted classes, in the studio's order")
+    continueWatching: list[ContinueCard] = field([], "Started, not finished, newest first, one per class")
+    upcomingLive: list[ClassCard] = field([], "Live classes that have not ended, soonest first")
+    categories: list[CategoryView] = field([], "The client's active categories")
+    newThisWeek: list[ClassCard] = field([], "Classes published in the last 7 days, newest first")
+
+
+class ClassPage(View):
+    items: list[ClassCard] = field([], "One page of classes")
+    pagination: Pagination
+
+
+class TrainerDetail(View):
+    id: int = field(5)
+    name: str = field("Priya Nair")
+    image: str | None = field("https://cdn.studiostv.net/coaches/5.jpg")
+    bio: str = field("Weight-loss and general fitness coach")
+    specialties: list[str] = field(["weight_loss", "general_fitness"])
+
+
+class CategoryDetail(View):
+    id: int = field(2)
+    name: str = field("Yoga")
+    image: str | None = field("https://cdn.studiostv.net/categories/yoga.jpg")
+
+
+class ClassDetail(ClassCard):
+    """A class with its description, its trainer and category in full, and related classes."""
+    trainer: TrainerDetail | None = field(None, "The coach who teaches it")  # type: ignore[assignment]
+    category: CategoryDetail | None = field(None)  # type: ignore[assignment]
+    description: str = field("A gentle flow to start the day")
+    videoUrl: str | None = field("https://cdn.studiostv.net/video/42.m3u8")
+    publishedAt: Instant | None = field("2026-02-20T08:00:00Z")
+    views: int = field(120, "How many times it was started")
+    relatedClasses: list[ClassCard] = field([], "Same category first, then same trainer")
+
+
+class SearchHit(ClassCard):
+    score: Number = field(12.0, "Relevance: higher is better")
+
+
+class SearchResults(View):
+    query: str = field("yoga")
+    total: int = field(9, "Matches in all")
+    items: list[SearchHit] = field([], "The best `limit` matches, best first")
+
+
+class Categories(View):
+    categories: list[CategoryView] = field([], "Active categories, in the studio's order")
+
+
+@app.get(f"{API}/content/discover", response_model=Envelope.of(Discover))
 def discover(caller: UserCaller) -> dict[str, Any]:
     entries = viewing.continue_watching_entries(caller.client_id, caller.user_id)
     return ok(catalog.discover(caller.client_id, entries))
 
 
-@app.get(f"{API}/content/classes", responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/classes", response_model=Envelope.of(ClassPage), responses=errors("NO_DEFAULT_CLIENT"))
 def list_classes(
     tenant: ClientTenant,
     category: str | None = Query(None, min_length=1, max_length=100),
@@ -38,7 +102,7 @@ def list_classes(
     return ok(catalog.browse(catalog.all_classes(client_id), catalog.people(client_id), filters, sort, page, limit))
 
 
-@app.get(f"{API}/content/classes/{{id}}")
+@app.get(f"{API}/content/classes/{{id}}", response_model=Envelope.of(ClassDetail))
 def class_detail(tenant: ClientTenant,
                  id: str = Path(pattern=r"^[1-9][0-9]{0,7}$", description="The class id (digits only: "
                                 "42, not 42.0)")) -> dict[str, Any]:  # noqa: A002
@@ -48,14 +112,14 @@ def class_detail(tenant: ClientTenant,
     return ok(catalog.detail(item, catalog.people(client_id), related))
 
 
-@app.get(f"{API}/content/search", responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/search", response_model=Envelope.of(SearchResults), responses=errors("NO_DEFAULT_CLIENT"))
 def search(tenant: ClientTenant, q: str = Query(min_length=1, max_length=200),
            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     client_id = tenant.id
     return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
 
 
-@app.get(f"{API}/content/categories", responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/categories", response_model=Envelope.of(Categories), responses=errors("NO_DEFAULT_CLIENT"))
 def categories(tenant: ClientTenant) -> dict[str, Any]:
     return ok({"categories": catalog.category_views(catalog.people(tenant.id))})
 

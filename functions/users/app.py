@@ -9,26 +9,33 @@ from shared.domain import accounts
 from shared.domain.accounts import UpdateMeBody
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import UserCaller
+from shared.http.envelope import Envelope, View, field
+from shared.views import UserView
 
 app = create_app("users")
 
 
-@app.get(f"{API}/users/me", responses=errors("NOT_FOUND"))
+class Deleted(View):
+    deleted: bool = field(True)
+    id: str = field("usr_3f9a0c1e2b4d5f6a7b8c9d0e", "The id of the account that was deleted")
+
+
+@app.get(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
 def get_me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me(caller))
 
 
-@app.put(f"{API}/users/me", responses=errors("NOT_FOUND"))
+@app.put(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
 def put_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.patch(f"{API}/users/me", responses=errors("NOT_FOUND"))
+@app.patch(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
 def patch_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.delete(f"{API}/users/me", responses=errors("NOT_FOUND"))
+@app.delete(f"{API}/users/me", response_model=Envelope.of(Deleted), responses=errors("NOT_FOUND"))
 def delete_me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.delete_me(caller))
 

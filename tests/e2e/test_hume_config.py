@@ -39,13 +39,14 @@ def test_given_the_guide_request_when_sent_as_written_then_the_studio_config_and
     assert data["configId"] == "studio-default-evi-config" and data["configVersion"] == 1
     assert data["trainers"] == [{"trainerId": 1, "configId": "maya-chen-evi-config", "configVersion": 1},
                                 {"trainerId": 5, "configId": "priya-nair-evi-config", "configVersion": 2}]
-    assert "activeConfigId" not in data
+    assert data["activeConfigId"] is None  # no bearer, no member: no coach of theirs
     assert b"dev-hume" not in reply.raw and b"Secret" not in reply.raw
 
 
 def test_given_a_client_without_a_config_then_disabled_and_empty(api, gym):
     data = api.get("/hume-config", api_key=gym["key"]).data
-    assert data == {"enabled": False, "configId": None, "configVersion": None, "trainers": []}
+    assert data == {"enabled": False, "configId": None, "configVersion": None, "trainers": [],
+                    "activeConfigId": None}
 
 
 def test_given_a_member_without_a_coach_then_the_active_config_is_the_client_default(api, demo):
