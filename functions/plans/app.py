@@ -10,14 +10,15 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared.domain import plans
-from shared.domain.clients import default_client_id
-from shared.errors import not_found
+from shared.domain.clients import require_feature
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
-from shared.http.caller import Caller, KeyCaller, UserCaller
+from shared.http.caller import ClientTenant, Tenant, UserCaller
+from shared.idempotency import idempotent_router
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.views import FitnessGoal, FitnessLevel, Intensity, Pagination
 
 app = create_app("plans")
+writes = idempotent_router()  # the saved-plan POSTs honour Idempotency-Key
 
 # --- request models ---------------------------------------------------------------------------------------------
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -430,40 +431,29 @@ class ShoppingList(View):
 
 
 # --- routes ----------------------------------------------------------------------------------------------------
-def _client(caller: Caller) -> str:
-    """The key's client; with the universal key and no bearer, the platform's default client."""
-    client_id = caller.client_id or (default_client_id() if caller.universal else "")
-    if not client_id:
-        raise not_found("Client")
-    return client_id
-
-
-def _generate(plan_type: str, caller: Caller, body: Any) -> dict[str, Any]:
-    from shared.domain.clients import require_feature
-
-    client_id = _client(caller)
-    require_feature(client_id, plans.FEATURE[plan_type])
-    return ok(plans.generate(plan_type, client_id, body.userProfile.model_dump(exclude_none=True),
+def _generate(plan_type: str, tenant: Tenant, body: Any) -> dict[str, Any]:
+    require_feature(tenant.id, plans.FEATURE[plan_type])
+    return ok(plans.generate(plan_type, tenant.id, body.userProfile.model_dump(exclude_none=True),
                              body.preferences.model_dump(exclude_none=True)))
 
 
-GENERATE_ERRORS = errors("FEATURE_DISABLED", "NOT_FOUND")
+GENERATE_ERRORS = errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT", "CLIENT_SUSPENDED")
 
 
 @app.post(f"{API}/ai/generate-workout-plan", response_model=Envelope.of(WorkoutAnswer), responses=GENERATE_ERRORS)
-def generate_workout(body: WorkoutRequest, caller: KeyCaller) -> dict[str, Any]:
-    return _generate("workout", caller, body)
+def generate_workout(body: WorkoutRequest, tenant: ClientTenant) -> dict[str, Any]:
+    return _generate("workout", tenant, body)
 
 
 @app.post(f"{API}/ai/generate-nutrition-plan", response_model=Envelope.of(NutritionAnswer),
           responses=GENERATE_ERRORS)
-def generate_nutrition(body: NutritionRequest, caller: KeyCaller) -> dict[str, Any]:
-    return _generate("nutrition", caller, body)
+def generate_nutrition(body: NutritionRequest, tenant: ClientTenant) -> dict[str, Any]:
+    return _generate("nutrition", tenant, body)
 
 
 @app.post(f"{API}/ai/generate-class-plan", response_model=Envelope.of(ClassAnswer), responses=GENERATE_ERRORS)
-def generate_class(body: ClassRequest, caller: KeyCaller) -> dict[str, Any]:
-    return _generate("class", caller, body)
+def generate_class(body: ClassRequest, tenant: ClientTenant) -> dict[str, Any]:
+    return _generate("class", tenant, body)
 
 
 SAVE_ERRORS = errors("FEATURE_DISABLED", "NOT_FOUND", "CONFLICT")
@@ -487,7 +477,7 @@ def _saved_plan_routes(plan_type: str, body_model: type[ApiModel], saved: type[V
 
     for handler_function, verb in ((save, "save"), (read, "get"), (archive, "delete")):
         handler_function.__name__ = f"{verb}_{plan_type}_plan"
-    app.post(path, status_code=201, response_model=Envelope.of(saved), responses=SAVE_ERRORS)(save)
+    writes.post(path, status_code=201, response_model=Envelope.of(saved), responses=SAVE_ERRORS)(save)
     app.get(path, response_model=Envelope.of(answer), responses=READ_ERRORS)(read)
     app.delete(path, response_model=Envelope.of(Archived), responses=SAVE_ERRORS)(archive)
 
@@ -523,4 +513,5 @@ def shopping_list(caller: UserCaller,
     return ok(plans.shopping_list(caller.client_id, caller.user_id, from_, to))
 
 
+app.include_router(writes)
 handler = Mangum(app, lifespan="off")

@@ -119,7 +119,7 @@ def save(client_id: str, user_id: str, plan_type: str, profile: dict[str, Any], 
     summary = {**keys.plan_summary(client_id, user_id, created_ms, plan["id"]), "id": plan["id"], "type": plan_type,
                "status": "active", "title": plan["title"], "startDate": start.isoformat(),
                "endDate": end.isoformat(), "createdAt": now, "archivedAt": None, "replacedPlanId": None,
-               "replacedBy": None, "inputsHash": result["meta"]["inputsHash"]}
+               "replacedBy": None, "inputsHash": result["meta"]["inputsHash"], **_progress_facts(plan_type, plan)}
     body = {**keys.plan_body(client_id, user_id, plan["id"]), "planId": plan["id"],
             "body": _pack({"plan": plan, "meta": result["meta"]})}
     repo = get_repository()
@@ -151,6 +151,16 @@ def save(client_id: str, user_id: str, plan_type: str, profile: dict[str, Any], 
         return {PLAN_KEY[plan_type]: {**plan, **_saved_fields(summary)}, "meta": result["meta"],
                 "replacedPlanId": summary["replacedPlanId"]}
     raise AppError("CONFLICT", "Your plans are being changed right now; try again", {"reason": "plan_switch_busy"})
+
+
+def _progress_facts(plan_type: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """What progress logs and the dashboard need of a plan, kept on its small summary: the workout days of each
+    week (planned sessions) and the nutrition targets (calories, water)."""
+    if plan_type == "workout":
+        return {"schedule": plan["schedule"], "deloadWeeks": [w["week"] for w in plan["weeks"] if w["deload"]]}
+    if plan_type == "nutrition":
+        return {"targets": {"calories": plan["targets"]["calories"], "waterMl": plan["targets"]["waterMl"]}}
+    return {}
 
 
 def _saved_fields(summary: dict[str, Any]) -> dict[str, Any]:

@@ -51,9 +51,9 @@ def meals_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on: d
         return []
     plan = body["plan"]
     day = plan["days"][index % plan["durationDays"]]
-    logged = day_totals.get("meals") or {}
     return [{"planId": summary["id"], "mealType": m["mealType"], "name": m["name"], "recipeId": m["recipeId"],
-             "calories": m["calories"], "logged": int(logged.get(m["mealType"]) or 0) > 0} for m in day["meals"]]
+             "calories": m["calories"], "logged": int(day_totals.get(f"meal_{m['mealType']}") or 0) > 0}
+            for m in day["meals"]]
 
 
 def classes_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on: date,
