@@ -13,12 +13,11 @@ from shared.domain import plans
 from shared.domain.clients import require_feature
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import ClientTenant, Tenant, UserCaller
-from shared.idempotency import idempotent_router
+from shared.idempotency import IdempotentRoute
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.views import FitnessGoal, FitnessLevel, Intensity, Pagination
 
 app = create_app("plans")
-writes = idempotent_router()  # the saved-plan POSTs honour Idempotency-Key
 
 # --- request models ---------------------------------------------------------------------------------------------
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -477,7 +476,8 @@ def _saved_plan_routes(plan_type: str, body_model: type[ApiModel], saved: type[V
 
     for handler_function, verb in ((save, "save"), (read, "get"), (archive, "delete")):
         handler_function.__name__ = f"{verb}_{plan_type}_plan"
-    writes.post(path, status_code=201, response_model=Envelope.of(saved), responses=SAVE_ERRORS)(save)
+    app.router.add_api_route(path, save, methods=["POST"], status_code=201, response_model=Envelope.of(saved),
+                             responses=SAVE_ERRORS, route_class_override=IdempotentRoute)  # Idempotency-Key
     app.get(path, response_model=Envelope.of(answer), responses=READ_ERRORS)(read)
     app.delete(path, response_model=Envelope.of(Archived), responses=SAVE_ERRORS)(archive)
 
@@ -513,5 +513,4 @@ def shopping_list(caller: UserCaller,
     return ok(plans.shopping_list(caller.client_id, caller.user_id, from_, to))
 
 
-app.include_router(writes)
 handler = Mangum(app, lifespan="off")
