@@ -78,7 +78,6 @@ class ProfileView(View):
 
 class SettingsView(View):
     notifications: bool | None = field(True, "Whether the app may send notifications")
-    timeZone: str | None = field("Europe/Paris", "The member's IANA time zone (daily plans, streaks)")
     timeZone: str | None = field("Europe/London", "The zone the member's days are counted in (daily plan, "
                                  "progress); null: the studio's zone, else UTC")
 
