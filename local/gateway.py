@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from local.loader import load_function
+from local import iam
 from local.events import authorizer_event, proxy_event
+from local.loader import load_function
 from local.template import ApiDefinition, Route, api_definition, load_template, unquote
 
 DOCUMENT_PATH = "/api/v1/openapi.json"
@@ -90,8 +91,8 @@ class Gateway:
     def handler(self, logical_id: str) -> Callable[..., Any]:
         with self._handlers_lock:
             if logical_id not in self._handlers:
-                self._handlers[logical_id] = _load_handler(logical_id, self.api.functions[logical_id],
-                                                           self.api.handlers[logical_id])
+                self._handlers[logical_id] = iam.as_function(logical_id, _load_handler(
+                    logical_id, self.api.functions[logical_id], self.api.handlers[logical_id]))
             return self._handlers[logical_id]
 
     def gateway_response(self, kind: str, context: dict[str, Any] | None = None,

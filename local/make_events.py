@@ -58,7 +58,9 @@ def main() -> None:
         (EVENTS_DIR / event_file_name(route)).write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
     from local.stack import DEV_ENVIRONMENT
 
-    local_values = {"TABLE_NAME": DEV_ENVIRONMENT["TABLE_NAME"], "SECRETS_ARN": "",
+    # The secret ARNs empty: sam local would otherwise hand the functions the secrets' logical ids.
+    local_values = {"TABLE_NAME": DEV_ENVIRONMENT["TABLE_NAME"],
+                    **{name: "" for name in ("JWT_SECRET_ARN", "LIVEKIT_SECRET_ARN", "AGENT_SECRET_ARN", "HUME_SECRET_ARN")},
                     "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000", "MAIL_OUTBOX": "local",
                     **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}}
     (ROOT / "env.json").write_text(json.dumps({"Parameters": local_values}, indent=2) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from typing import Any
 
 from local.template import ROOT
 
-# Development values only: AWS reads the real ones from Secrets Manager (SECRETS_ARN).
+# Development values only: AWS reads the real ones from Secrets Manager (the functions' *_SECRET_ARN).
 DEV_ENVIRONMENT = {
     "ENVIRONMENT": "development",
     "TABLE_NAME": "stvos-local",
@@ -66,6 +66,9 @@ class LocalStack:
         reset_caches()
         get_repository.cache_clear()
         repo = get_repository()
+        from local.iam import enforce
+
+        enforce(repo.client)  # each function may call only what its template policies grant
         create_table(repo.client, get_settings().table_name)
         self.demo = self._seed_once() if self.seed else {}
 

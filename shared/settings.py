@@ -1,7 +1,8 @@
 """Settings read once from the environment and validated.
 
-Secrets never live in the environment in AWS: there `SECRETS_ARN` names one Secrets Manager secret (a JSON
-object) that is fetched on first use. Locally the same values come straight from the environment.
+Secrets never live in the environment in AWS: there each function gets the ARNs of only the Secrets Manager
+secrets it uses (`JWT_SECRET_ARN`, `LIVEKIT_SECRET_ARN`, `HUME_SECRET_ARN`; each a JSON object), fetched on
+first use. Locally (no ARN set, not in a deployed Lambda) the same values come straight from the environment.
 
 A frozen dataclass with its own checks rather than a pydantic model: the authorizer imports this module and
 stands in front of every uncached request, and pydantic would add ~40 ms to its cold start.
@@ -25,7 +26,9 @@ _BOUNDS = {
 }
 _ENV = {
     "environment": "ENVIRONMENT", "version": "APP_VERSION", "table_name": "TABLE_NAME",
-    "dynamodb_endpoint": "DYNAMODB_ENDPOINT", "secrets_arn": "SECRETS_ARN", "jwt_issuer": "JWT_ISSUER",
+    "dynamodb_endpoint": "DYNAMODB_ENDPOINT", "jwt_secret_arn": "JWT_SECRET_ARN",
+    "livekit_secret_arn": "LIVEKIT_SECRET_ARN", "agent_secret_arn": "AGENT_SECRET_ARN",
+    "hume_secret_arn": "HUME_SECRET_ARN", "jwt_issuer": "JWT_ISSUER",
     "jwt_audience": "JWT_AUDIENCE", "access_token_seconds": "ACCESS_TOKEN_SECONDS",
     "refresh_token_days": "REFRESH_TOKEN_DAYS", "api_key_cache_seconds": "API_KEY_CACHE_SECONDS",
     "livekit_url": "LIVEKIT_URL", "livekit_token_seconds": "LIVEKIT_TOKEN_SECONDS",
@@ -41,7 +44,11 @@ class Settings:
     region: str = "us-east-1"
     table_name: str = "stvos"
     dynamodb_endpoint: str | None = None
-    secrets_arn: str | None = None
+    jwt_secret_arn: str | None = None
+    livekit_secret_arn: str | None = None
+    agent_secret_arn: str | None = None
+    hume_secret_arn: str | None = None
+    deployed: bool = False  # running in a deployed Lambda (not the local API, not `sam local`)
 
     jwt_issuer: str = "https://api.studiostv.net"
     jwt_audience: str = "stvos-api"
@@ -64,6 +71,10 @@ class Settings:
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
         if region:
             values["region"] = region
+        values["deployed"] = bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) and env.get("AWS_SAM_LOCAL") != "true"
+        if values["deployed"] and env.get("MAIL_OUTBOX", "").strip().lower() == "local":
+            raise SettingsError("MAIL_OUTBOX=local keeps mail (reset links included) in the table: it is for "
+                                "development only and refused in a deployed stack; unset it")
         types = {f.name: f.type for f in fields(cls)}
         for name, variable in _ENV.items():
             raw = env.get(variable)
@@ -88,30 +99,42 @@ def get_settings() -> Settings:
     return Settings.from_env()
 
 
-# Secret names as they appear in the Secrets Manager JSON and, upper-cased, in the local environment.
-SECRET_NAMES = ("jwtSigningKey", "livekitApiKey", "livekitApiSecret", "agentWorkerSecret", "humeApiKey", "humeSecretKey")
+# Secret name (as in its Secrets Manager JSON document) -> the setting that holds that secret's ARN.
+SECRET_ARN_OF = {
+    "jwtSigningKey": "jwt_secret_arn",
+    "livekitApiKey": "livekit_secret_arn", "livekitApiSecret": "livekit_secret_arn",
+    "agentWorkerSecret": "agent_secret_arn",
+    "humeApiKey": "hume_secret_arn", "humeSecretKey": "hume_secret_arn",
+}
+SECRET_NAMES = tuple(SECRET_ARN_OF)
 
 
 def _env_name(secret: str) -> str:
     return "".join("_" + c if c.isupper() else c.upper() for c in secret)  # jwtSigningKey -> JWT_SIGNING_KEY
 
 
-@lru_cache(maxsize=1)
-def _secret_bundle() -> dict[str, str]:
-    settings = get_settings()
-    if not settings.secrets_arn:
-        return {}
-    import botocore.session  # only in AWS, only once per container
+@lru_cache(maxsize=8)
+def _secret_document(arn: str) -> dict[str, str]:
+    import botocore.session  # only in AWS, only once per secret and container
 
-    client = botocore.session.get_session().create_client("secretsmanager", region_name=settings.region)
-    return json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"])
+    client = botocore.session.get_session().create_client("secretsmanager", region_name=get_settings().region)
+    document = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    return {str(k): str(v) for k, v in document.items()} if isinstance(document, dict) else {}
 
 
 def get_secret(name: str) -> str:
-    """A secret by name: the environment first (local), then the Secrets Manager bundle (AWS)."""
-    if name not in SECRET_NAMES:
+    """A secret by name. Where any secret ARN is set, or in a deployed Lambda, only from Secrets Manager (and
+    only from the secret this function was given): a value in the environment is then ignored, so that no
+    variable can override or leak a credential. Otherwise (the local API, tests) from the environment."""
+    if name not in SECRET_ARN_OF:
         raise KeyError(name)
-    value = os.environ.get(_env_name(name)) or _secret_bundle().get(name)
+    settings = get_settings()
+    arn = getattr(settings, SECRET_ARN_OF[name])
+    from_aws = settings.deployed or any(getattr(settings, field) for field in set(SECRET_ARN_OF.values()))
+    if from_aws:
+        value = _secret_document(arn).get(name) if arn else None
+    else:
+        value = os.environ.get(_env_name(name))
     if not value:
         raise RuntimeError(f"secret {name} is not configured")
     return value
@@ -120,4 +143,4 @@ def get_secret(name: str) -> str:
 def reset_caches() -> None:
     """Forget settings and secrets (tests change the environment)."""
     get_settings.cache_clear()
-    _secret_bundle.cache_clear()
+    _secret_document.cache_clear()

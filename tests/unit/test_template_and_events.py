@@ -59,6 +59,10 @@ def test_given_a_public_event_file_when_invoked_like_sam_local_then_the_handler_
 def test_given_env_json_then_it_only_sets_variables_the_template_declares():
     from local.template import load_template
 
-    declared = set(load_template()["Globals"]["Function"]["Environment"]["Variables"])
+    template = load_template()
+    declared = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            declared |= set(((resource["Properties"].get("Environment") or {}).get("Variables")) or {})
     values = json.loads((ROOT / "env.json").read_text(encoding="utf-8"))["Parameters"]
     assert set(values) <= declared
