@@ -1,6 +1,7 @@
 """DynamoDB for the local API: moto's server on a free loopback port, the table made from template.yaml."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -74,18 +75,44 @@ def serve(port: int, host: str) -> None:
 def _one_at_a_time(app: Any) -> Any:
     """Serve one DynamoDB call at a time. DynamoDB applies each call atomically; moto's threaded server does
     not (a transaction snapshots and restores whole tables, a conditional put checks then writes), so
-    concurrent requests could see or leave half-done writes. One lock makes every call atomic, as in AWS."""
+    concurrent requests could see or leave half-done writes. One lock makes every call atomic, as in AWS.
+
+    It also gives TransactWriteItems DynamoDB's idempotency, which moto lacks: a repeat of a successful call
+    with the same ClientRequestToken within 10 minutes succeeds again without applying anything (what the
+    SDK's retry after a timeout relies on)."""
+    import io
     import threading
+    import time
 
     lock = threading.Lock()
+    done: dict[str, tuple[float, bytes, str, list[tuple[str, str]], list[bytes]]] = {}
 
     def serialized(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        token, body = "", b""
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            token = str(json.loads(body or b"{}").get("ClientRequestToken") or "")
         with lock:
-            return list(app(environ, start_response))
+            now = time.monotonic()
+            for stale in [t for t, seen in done.items() if seen[0] < now - 600]:
+                del done[stale]
+            if token in done and done[token][1] == body:
+                _, _, status, headers, chunks = done[token]
+                start_response(status, headers)
+                return chunks
+            answer: dict[str, Any] = {}
+
+            def remember(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+                answer.update(status=status, headers=headers)
+                return start_response(status, headers, *rest)
+
+            chunks = list(app(environ, remember))
+            if token and str(answer.get("status", "")).startswith("200"):
+                done[token] = (now, body, answer["status"], answer["headers"], chunks)
+            return chunks
 
     return serialized
-
-
 def create_table(client: Any, table_name: str) -> bool:
     """Create the table as the template defines it (keys, GSIs, TTL). False when it already exists."""
     props = api_definition().table

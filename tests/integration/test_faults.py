@@ -7,7 +7,7 @@ import uuid
 
 from shared.db import keys
 from shared.db.repository import get_repository
-from tests.support.faults import dynamodb_fault
+from tests.support.faults import dynamodb_fault, lost_answer
 
 
 def _call(gateway, method: str, path: str, key: str | None = None, body: dict | None = None):
@@ -63,3 +63,18 @@ def test_given_a_voucher_registration_fails_midway_then_the_voucher_is_untouched
                             {"email": email, "password": "securepassword", "voucherCode": voucher})
     assert status == 409 and body["code"] == "USER_EXISTS"
     assert get_repository().get(keys.voucher(voucher), consistent=True) == before
+
+
+def test_given_a_registration_committed_but_its_answer_lost_then_the_retry_succeeds_and_one_account_exists(
+        gateway, demo):
+    # Given DynamoDB applies the registration's transaction and the answer is lost on the way back
+    email = f"lost-answer-{uuid.uuid4().hex[:8]}@example.com"
+    registration = {"email": email, "password": "securepassword", "name": "Lost Answer"}
+    with lost_answer("TransactWriteItems") as hook:
+        status, body, _ = _call(gateway, "POST", "/auth/register", demo["apiKeys"]["studio"], registration)
+    # Then botocore's retry repeats the ClientRequestToken it generated: success, not USER_EXISTS against itself
+    assert hook.sent == 1 and hook.first.status_code == 200, hook.first.content[:300]
+    assert status == 201, body
+    studio = demo["clients"]["studio"]["id"]
+    claim = get_repository().get(keys.email_claim(studio, email), consistent=True)
+    assert claim is not None and claim["userId"] == body["data"]["user"]["id"]

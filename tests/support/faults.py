@@ -61,3 +61,35 @@ def dynamodb_fault(fault: str, *operations: str, times: int | None = None) -> It
         yield injector
     finally:
         client.meta.events.unregister("before-send.dynamodb", injector)
+
+
+class LostAnswer:
+    """Sends the first matching call for real, then tells botocore the service failed: the write is applied but
+    its answer is lost, as after a read timeout. botocore then retries the very same request."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation, self.sent = operation, 0
+
+    def __call__(self, request: Any, **kwargs: Any) -> AWSResponse | None:
+        if kwargs.get("event_name", "").rsplit(".", 1)[-1] != self.operation or self.sent:
+            return None
+        from botocore.httpsession import URLLib3Session
+
+        self.sent += 1
+        self.first = URLLib3Session().send(request)  # the service applies it; its answer goes nowhere
+        status, error_type, message = FAULTS["server"]
+        body = json.dumps({"__type": error_type, "message": message}).encode()
+        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body))
+
+
+@contextlib.contextmanager
+def lost_answer(operation: str) -> Iterator[LostAnswer]:
+    from shared.db.repository import get_repository
+
+    client = get_repository().client
+    hook = LostAnswer(operation)
+    client.meta.events.register_first("before-send.dynamodb", hook)
+    try:
+        yield hook
+    finally:
+        client.meta.events.unregister("before-send.dynamodb", hook)
