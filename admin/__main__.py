@@ -10,10 +10,12 @@ import json
 import os
 import secrets
 import sys
-from pathlib import Path
 from typing import Any
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / ".local" / "demo.json"
+from local.stack import DEMO_FILE, answers
+
+NOT_RUNNING = ("The local API is not running{where}: start it with `make run` (in another terminal) and try again, "
+               "or pass --table (and --endpoint, --region) to use another table.")
 
 
 def _csv(value: str) -> list[str]:
@@ -126,10 +128,12 @@ def configure(args: argparse.Namespace) -> None:
     if not table and DEMO_FILE.exists():
         local = json.loads(DEMO_FILE.read_text(encoding="utf-8")).get("dynamodb") or {}
         endpoint, table = endpoint or local.get("endpoint"), local.get("table")
+        if endpoint and not answers(endpoint):  # its DynamoDB stopped with it
+            raise SystemExit(NOT_RUNNING.format(where=f" (nothing answers at {endpoint}, from {DEMO_FILE})"))
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     if not table:
-        raise SystemExit("No table: start the local API (make run) or pass --table (and --endpoint).")
+        raise SystemExit(NOT_RUNNING.format(where=f" ({DEMO_FILE} not found)"))
     os.environ["TABLE_NAME"] = table
     if endpoint:
         os.environ["DYNAMODB_ENDPOINT"] = endpoint

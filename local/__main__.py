@@ -8,13 +8,30 @@ import signal
 import sys
 import threading
 
-from local.stack import LocalStack
+from local.stack import DEMO_FILE, LocalStack, running_demo
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO if os.environ.get("LOCAL_ACCESS_LOG") else logging.WARNING,
                         format="%(message)s")
-    stack = LocalStack(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "3000")))
+    running = running_demo()
+    if running:  # a second one would overwrite the demo file (keys, endpoint) that the first one's users read
+        print(f"This checkout's local API is already running at {running.get('baseUrl')} (pid {running['pid']}); "
+              f"its keys are in {DEMO_FILE}. Use it, or stop it (Ctrl-C in its terminal) before `make run`.",
+              file=sys.stderr)
+        return 1
+    from shared.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env()  # the variables the caller set, checked before anything starts
+        port = int(os.environ.get("PORT", "3000"))
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except ValueError:
+        print(f"Configuration error: PORT must be a port number, not {os.environ.get('PORT')!r}", file=sys.stderr)
+        return 2
+    stack = LocalStack(host=os.environ.get("HOST", "127.0.0.1"), port=port)
     try:
         stack.start()
     except OSError as error:

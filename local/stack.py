@@ -27,7 +27,35 @@ DEV_ENVIRONMENT = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
 }
-DEMO_FILE = ROOT / ".local" / "demo.json"
+# The demo of this checkout's `make run` (keys, ids, its address, its DynamoDB, its pid). LOCAL_DEMO_FILE moves it.
+DEMO_FILE = Path(os.environ.get("LOCAL_DEMO_FILE") or ROOT / ".local" / "demo.json")
+
+
+def answers(url: str, timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections at the host and port of `url`."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def running_demo(demo_file: Path = DEMO_FILE) -> dict[str, Any] | None:
+    """The demo of the local API this demo file belongs to, when that API is still running (its process alive
+    and its port answering); None when there is none (never started, stopped, or crashed)."""
+    try:
+        demo = json.loads(demo_file.read_text(encoding="utf-8"))
+        pid = int(demo["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return demo if answers(str(demo.get("baseUrl", ""))) else None
 
 
 class LocalStack:
@@ -79,6 +107,7 @@ class LocalStack:
         self.port = self.server.server_address[1]
         self.demo["baseUrl"] = f"{self.base_url}/api/v1"
         self.demo["dynamodb"] = {"endpoint": self.endpoint, "table": get_settings().table_name}
+        self.demo["pid"] = os.getpid()
         if self.demo_file and self.demo:
             self.demo_file.parent.mkdir(parents=True, exist_ok=True)
             self.demo_file.write_text(json.dumps(self.demo, indent=2) + "\n", encoding="utf-8")

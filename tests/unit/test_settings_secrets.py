@@ -92,3 +92,20 @@ def test_given_mail_outbox_local_under_sam_local_or_the_local_api_then_it_is_all
     assert Settings.from_env({"AWS_LAMBDA_FUNCTION_NAME": "AuthFunction", "AWS_SAM_LOCAL": "true",
                               "MAIL_OUTBOX": "local"}).deployed is False
     assert Settings.from_env({"MAIL_OUTBOX": "local"}).deployed is False
+
+
+def test_given_the_readme_configuration_table_then_every_bounded_setting_shows_its_default_and_range():
+    from pathlib import Path
+
+    from shared.settings import _BOUNDS, _ENV
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):].split("\n## ", 1)[0]
+    defaults = Settings()
+
+    def shown(n: int) -> str:
+        return f"{n:,}" if n >= 10_000 else str(n)
+
+    for name, (low, high) in _BOUNDS.items():
+        row = next((line for line in table.splitlines() if f"`{_ENV[name]}`" in line), "")
+        assert f"`{_ENV[name]}` ({getattr(defaults, name)}, from {shown(low)} to {shown(high)})" in row, _ENV[name]
