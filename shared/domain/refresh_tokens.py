@@ -3,10 +3,16 @@
 A login starts a family: a refresh JWT (typ "refresh", 30 days, claim `fam`) whose SHA-256 alone is stored
 in the user partition at `keys.refresh_family(client, user, family)`, with a TTL. Each refresh presents the
 current token, gets a new pair, and the stored hash moves on with one conditional update (`tokenHash =
-:old`), so that of two refreshes racing with one token only one wins. A signed refresh token of a family
-whose stored hash differs is a retired one: presenting it revokes the whole family, so the thief's and the
-owner's later tokens (its successors) stop too. Logout deletes the family; logout from every device deletes
-them all. Deleting an account deletes them with the rest of the user partition.
+:old`), so that of two refreshes racing with one token only one rotates.
+
+Grace: the rotation also keeps the hash of the token it retired (`previousHash`) and the claims of the pair it
+issued (claims only: without the signing key they are no credential), for GRACE_SECONDS. Within that window the
+token just retired gets that very pair again (HS256 signs the same claims to the same token), so an app whose
+parallel requests all refresh at once keeps its login. Any other signed refresh token of a family whose stored
+hash differs is a retired one: presenting it revokes the whole family, so the thief's and the owner's later
+tokens (its successors) stop too, and refuses every access token of the user issued before now
+(shared/auth/revocation.py), so that the pair a thief got with it stops as well. Logout deletes the family;
+logout from every device deletes them all. Deleting an account deletes them with the rest of the user partition.
 """
 from __future__ import annotations
 
@@ -16,11 +22,15 @@ from typing import Any
 
 from shared import clock
 from shared.auth import tokens
+from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, get_repository
 from shared.domain import clients
 from shared.errors import AppError
+from shared.logs import security_event
 from shared.settings import get_settings
+
+GRACE_SECONDS = 30  # how long the refresh token just rotated still answers the pair it was traded for
 
 
 def token_hash(token: str) -> str:
@@ -35,21 +45,26 @@ def _invalid(message: str = "The refresh token is not valid; sign in again") -> 
     return AppError("INVALID_REFRESH_TOKEN", message)
 
 
-def _pair(client_id: str, user_id: str, role: str, family_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A new (access, refresh) pair of one family, and the refresh token's claims."""
+def _pair(client_id: str, user_id: str, role: str, family_id: str,
+          claims: tuple[dict[str, Any], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new (access, refresh) pair of one family, and the claims of both (`{"access", "refresh"}`). Given the
+    claims of a pair issued before, the same two tokens again."""
     settings = get_settings()
+    old_access, old_refresh = claims or ({}, {})
     refresh, refresh_claims = tokens.issue(user_id, client_id, role, typ="refresh",
                                            ttl_seconds=settings.refresh_token_days * 86400,
-                                           extra={"fam": family_id})
-    access, _ = tokens.issue(user_id, client_id, role, extra={"fam": family_id})
-    answer = {"accessToken": access, "refreshToken": refresh, "expiresIn": settings.access_token_seconds}
-    return answer, refresh_claims
+                                           extra={**old_refresh, "fam": family_id})
+    access, access_claims = tokens.issue(user_id, client_id, role, extra={**old_access, "fam": family_id})
+    expires_in = max(1, int(access_claims["exp"]) - int(clock.now())) if claims else settings.access_token_seconds
+    answer = {"accessToken": access, "refreshToken": refresh, "expiresIn": expires_in}
+    return answer, {"access": access_claims, "refresh": refresh_claims}
 
 
 def start(client_id: str, user_id: str, role: str) -> dict[str, Any]:
     """A new login: `{accessToken, refreshToken, expiresIn}`; one PutItem."""
     family_id = new_family_id()
-    answer, claims = _pair(client_id, user_id, role, family_id)
+    answer, issued = _pair(client_id, user_id, role, family_id)
+    claims = issued["refresh"]
     now = clock.iso()
     get_repository().put({
         **keys.refresh_family(client_id, user_id, family_id), "familyId": family_id, "userId": user_id,
@@ -71,6 +86,30 @@ def read_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+def _reused(family: dict[str, Any]) -> AppError:
+    """A retired refresh token came back: end the login and every access token of the user issued before now."""
+    client_id, user_id = str(family["clientId"]), str(family["userId"])
+    get_repository().delete({"PK": family["PK"], "SK": family["SK"]})
+    revoke_access_tokens(client_id, user_id)
+    security_event("refresh_reuse", clientId=client_id, userId=user_id, familyId=str(family.get("familyId", "")))
+    return _invalid("This refresh token was already used; the login is revoked, sign in again")
+
+
+def _in_grace(family: dict[str, Any], presented: str) -> bool:
+    """Is `presented` the token this family rotated away from less than GRACE_SECONDS ago?"""
+    return (secrets.compare_digest(str(family.get("previousHash", "")), presented)
+            and float(family.get("graceUntil", 0)) > clock.now() and isinstance(family.get("graceClaims"), dict))
+
+
+def _grace_pair(family: dict[str, Any]) -> dict[str, Any]:
+    """The pair the family's last rotation issued, signed again from its stored claims."""
+    claims = family["graceClaims"]
+    access, refresh = dict(claims["access"]), dict(claims["refresh"])
+    answer, _ = _pair(str(family["clientId"]), str(family["userId"]), str(access["role"]), str(family["familyId"]),
+                      (access, refresh))
+    return answer
+
+
 def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]:
     """Trade a current refresh token for a new pair. Reads: family (consistent) + user; writes: one update."""
     claims = read_claims(token)
@@ -82,27 +121,35 @@ def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]
     family = repo.get(family_key, consistent=True)
     if family is None or int(family.get("ttl", 0)) <= clock.now():
         raise _invalid("This login has ended; sign in again")
+    if clients.get_client(client_id) is None:  # a suspended studio's members stop at their next refresh
+        raise AppError("CLIENT_SUSPENDED", "This studio's account is not active")
     presented = token_hash(token)
     if not secrets.compare_digest(str(family.get("tokenHash", "")), presented):
-        repo.delete(family_key)
-        raise _invalid("This refresh token was already used; the login is revoked, sign in again")
+        if _in_grace(family, presented):
+            return _grace_pair(family)
+        raise _reused(family)
     user = repo.get(keys.user(client_id, user_id))
     if user is None or user.get("status", "active") != "active":
         repo.delete(family_key)
         raise _invalid("This account is no longer active")
-    if clients.get_client(client_id) is None:  # a suspended studio's members stop at their next refresh
-        raise AppError("CLIENT_SUSPENDED", "This studio's account is not active")
-    answer, new_claims = _pair(client_id, user_id, str(user.get("role") or "user"), family_id)
+    answer, issued = _pair(client_id, user_id, str(user.get("role") or "user"), family_id)
+    expires = int(issued["refresh"]["exp"])
     try:
-        repo.update(family_key, "SET tokenHash = :new, rotatedAt = :now, expiresAt = :exp, #ttl = :ttl "
+        repo.update(family_key, "SET tokenHash = :new, previousHash = :old, graceUntil = :grace, "
+                                "graceClaims = :claims, rotatedAt = :now, expiresAt = :exp, #ttl = :ttl "
                                 "ADD rotations :one",
                     condition="tokenHash = :old", names={"#ttl": "ttl"},
                     values={":new": token_hash(answer["refreshToken"]), ":old": presented, ":now": clock.iso(),
-                            ":exp": clock.iso(new_claims["exp"]), ":ttl": int(new_claims["exp"]), ":one": 1},
+                            ":grace": int(clock.now()) + GRACE_SECONDS, ":claims": issued,
+                            ":exp": clock.iso(expires), ":ttl": expires, ":one": 1},
                     return_values="NONE")
-    except ConditionFailed:  # another refresh with the same token won the race: that is reuse too
-        repo.delete(family_key)
-        raise _invalid("This refresh token was already used; the login is revoked, sign in again") from None
+    except ConditionFailed as lost:  # a parallel refresh with the same token rotated first, or a logout
+        winner = lost.old_item
+        if not winner:
+            raise _invalid("This login has ended; sign in again") from None
+        if _in_grace(winner, presented):
+            return _grace_pair(winner)
+        raise _reused(winner) from None
     return answer
 
 
