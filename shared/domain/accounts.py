@@ -42,6 +42,7 @@ from shared.http.caller import Caller
 from shared.logs import security_event
 
 # --- input ---------------------------------------------------------------------------------------------------
+MAX_EMAIL_LENGTH = 254
 _EMAIL = re.compile(r"[^@\s]{1,64}@(?!-)[^@\s.]+(?<!-)(\.(?!-)[^@\s.]+(?<!-))+")
 
 
@@ -54,11 +55,34 @@ EMAIL_PATTERN = f"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~{_LETTERS}-]{{1,64}}@{_LABEL}(
 
 
 def normalize_email(raw: str) -> str:
-    return text.nfc(raw.strip()).lower()
+    """The one spelling of an address: NFC, lower case, and the domain in its ASCII (IDNA) form, so that
+    `user@bücher.example` and `user@xn--bcher-kva.example` claim one account."""
+    email = text.nfc(raw.strip()).lower()
+    local, at, domain = email.rpartition("@")
+    converted = f"{local}{at}{ascii_domain(domain)}" if at else email
+    # An address too long in ASCII is refused in that spelling, so the sent one cannot meet another and stays
+    return converted if len(converted) <= MAX_EMAIL_LENGTH else email
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain after UTS-46 processing (non-transitional, IDNA 2008), in its ASCII form. Plain ASCII
+    domains without an `xn--` label are their own form and skip the `idna` tables. A domain that UTS-46
+    refuses (a leading combining mark, `--` in the third and fourth places...) is the ASCII form of no domain,
+    so it is kept as sent and cannot meet another spelling. Not the standard library's codec: it implements
+    IDNA 2003, which maps `ß` to `ss` and `ς` to `σ`, so `user@faß.de` would become `user@fass.de`, a domain
+    with another owner, who would then receive the account's reset mail."""
+    if domain.isascii() and "xn--" not in domain:
+        return domain
+    import idna  # only for internationalised domains
+
+    try:
+        return idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return domain
 
 
 def is_valid_email(email: str) -> bool:
-    return len(email) <= 254 and bool(_EMAIL.fullmatch(email)) and text.email_text_problem(email) is None
+    return len(email) <= MAX_EMAIL_LENGTH and bool(_EMAIL.fullmatch(email)) and text.email_text_problem(email) is None
 
 
 def _email(value: str) -> str:

@@ -249,3 +249,24 @@ def test_given_a_voucher_without_expiry_and_several_uses_then_each_use_counts_un
     assert [r.status for r in replies] == [201, 201, 400]
     stored = get_repository().get(keys.voucher(voucher["code"]), consistent=True)
     assert stored["redemptions"] == 2 and stored["status"] == "redeemed"
+
+
+def test_given_an_account_at_an_international_domain_when_registering_its_ascii_spelling_then_user_exists(api, demo):
+    # Given a member registered as user@bücher.example (a fresh subdomain keeps the test independent)
+    key = demo["apiKeys"]["studio"]
+    label = uuid.uuid4().hex[:8]
+    first = _fresh(api).post("/auth/register", {"email": f"user@bücher-{label}.example",
+                                                    "password": "securepassword"}, api_key=key)
+    assert first.status == 201, first.json
+    ascii_form = "user@" + f"bücher-{label}.example".encode("idna").decode()  # xn--bcher-...: IDNA 2003 agrees here
+    assert first.data["user"]["email"] == ascii_form
+    # When the same address is registered in its ASCII (punycode) form
+    second = _fresh(api).post("/auth/register", {"email": ascii_form, "password": "securepassword"},
+                                  api_key=key)
+    # Then it is the same account
+    assert second.status == 409 and second.json["code"] == "USER_EXISTS"
+    # and both spellings sign in to it
+    for spelling in (f"USER@BÜCHER-{label}.example", ascii_form):
+        login = _fresh(api).post("/auth/login", {"email": spelling, "password": "securepassword"}, api_key=key)
+        assert login.status == 200 and login.data["user"]["id"] == first.data["user"]["id"]
+

@@ -16,6 +16,19 @@ def test_given_an_email_when_normalized_then_trimmed_and_lower_cased(raw, expect
     assert accounts.normalize_email(raw) == expected
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("user@bücher.example", "user@xn--bcher-kva.example"),
+    ("USER@BÜCHER.EXAMPLE", "user@xn--bcher-kva.example"),
+    ("user@bu\u0308cher.example", "user@xn--bcher-kva.example"),  # decomposed ü
+    ("user@XN--BCHER-KVA.example", "user@xn--bcher-kva.example"),
+    ("user@faß.de", "user@xn--fa-hia.de"),  # UTS-46 non-transitional: not fass.de, a domain of another owner
+    ("юля@пример.рф", "юля@xn--e1afmkfd.xn--p1ai"),  # the local part is left as it is
+    ("user@ab--ü.de", "user@ab--ü.de"),  # no IDNA name: kept as sent, the spelling of no ASCII domain
+])
+def test_given_an_international_domain_when_normalized_then_its_ascii_form(raw, expected):
+    assert accounts.normalize_email(raw) == expected
+
+
 @pytest.mark.parametrize("email, valid", [
     ("jane@example.com", True), ("j+tag@sub.example.co.uk", True), ("jane@example", False),
     ("jane@@example.com", False), ("jane example@example.com", False), ("@example.com", False),
