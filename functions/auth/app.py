@@ -60,7 +60,8 @@ def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.login(caller, body))
 
 
-@app.post(f"{API}/auth/refresh", response_model=Envelope.of(TokenPair), responses=errors("INVALID_REFRESH_TOKEN"))
+@app.post(f"{API}/auth/refresh", response_model=Envelope.of(TokenPair),
+          responses=errors("INVALID_REFRESH_TOKEN", "CLIENT_SUSPENDED"))
 def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(rotate(body.refreshToken, key_client_id=caller.client_id, universal=caller.universal))
 
