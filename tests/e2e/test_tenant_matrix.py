@@ -38,6 +38,9 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     plan = api.post("/users/me/workout-plan", {"userProfile": {"workoutDays": ["mon", "thu"]}}, api_key=key,
                     token=data["accessToken"])  # A's saved plan: in A's partition, which the snapshot reads
     assert plan.status == 201, plan.json
+    water = api.post("/progress/water", {"amountMl": 250, "clientLogId": "tenant-a-glass"}, api_key=key,
+                     token=data["accessToken"])  # A's progress log: B may not undo it, nor see it
+    assert water.status == 201, water.json
     voucher = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["studio"]["id"])
     return {
         "clientId": demo["clients"]["studio"]["id"], "clientName": "Zen Flow Studio", "key": key,
@@ -45,7 +48,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
         "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
         "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
-        "planId": plan.data["workoutPlan"]["id"],
+        "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"],
     }
 
 
@@ -79,7 +82,8 @@ def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
 
 def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str, Any]) -> tuple[str, Any, str]:
     """Fill the route with A's ids: path parameters, query filters and every id-like body field."""
-    values = {"id": a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else a["classId"],
+    values = {"id": a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
+              a["logId"] if path.startswith("/api/v1/progress/logs/") else a["classId"],
               "sessionId": a["onboardingSessionId"], "code": a["voucher"]}
     concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     query = ""
@@ -132,7 +136,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     personas = _b_personas(local_api, demo)
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
-                                           "planId")}
+                                           "planId", "logId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():
