@@ -57,6 +57,51 @@ def _classes(client_id: str, coaches: list[dict[str, Any]], categories: list[dic
     return made
 
 
+DEMO_PROFILE = {"age": 32, "gender": "female", "weight": 64, "height": 168, "fitnessLevel": "beginner",
+                "goals": ["general_fitness", "flexibility"]}
+
+
+def _demo_plans_and_progress(client_id: str, user_id: str) -> None:
+    """The studio's demo member: active workout, nutrition and class plans that began last Monday, and a week of
+    workouts, meals and water logged (from the exercise and recipe libraries in data/)."""
+    from datetime import date, timedelta
+
+    from shared.domain import plans, progress
+
+    today = date.fromtimestamp(clock.now())
+    start = today - timedelta(days=today.weekday() + 7)
+    workout = plans.save(client_id, user_id, "workout",
+                         {**DEMO_PROFILE, "workoutDays": ["mon", "wed", "fri"], "sessionDuration": 40,
+                          "equipment": ["dumbbells", "yoga_mat"]}, {"daysPerWeek": 3, "duration": "8 weeks"},
+                         start.isoformat())["workoutPlan"]
+    food = plans.save(client_id, user_id, "nutrition", {**DEMO_PROFILE, "dietaryRestrictions": ["vegetarian"]},
+                      {"mealTypes": ["breakfast", "lunch", "dinner"], "duration": "4 weeks"},
+                      start.isoformat())["nutritionPlan"]
+    plans.save(client_id, user_id, "class", {**DEMO_PROFILE, "availableDays": ["tue", "thu", "sat"]},
+               {"daysPerWeek": 2, "duration": "8 weeks", "sessionDuration": 45}, start.isoformat())
+    for back in range(6, -1, -1):
+        day = today - timedelta(days=back)
+        index = (day - start).days
+        for glass in range(3):
+            progress.add_log(client_id, user_id, "water", {"date": day.isoformat(), "amountMl": 500,
+                                                           "clientLogId": f"demo-{day:%Y%m%d}-water-{glass}"})
+        for meal in food["days"][index % food["durationDays"]]["meals"][:2]:
+            progress.add_log(client_id, user_id, "nutrition", {
+                "date": day.isoformat(), "mealType": meal["mealType"], "name": meal["name"],
+                "calories": meal["calories"], "proteinG": meal["proteinG"], "carbsG": meal["carbsG"],
+                "fatG": meal["fatG"], "clientLogId": f"demo-{day:%Y%m%d}-{meal['mealType']}"})
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+        session = next((d for d in workout["weeks"][index // 7]["days"] if d["day"] == weekday), None)
+        if session:
+            progress.add_log(client_id, user_id, "workout", {
+                "date": day.isoformat(), "name": session["name"], "durationMinutes": session["estimatedMinutes"],
+                "planId": workout["id"], "planWeek": index // 7 + 1, "planDay": weekday, "perceivedExertion": 6,
+                "exercises": [{"exerciseId": e["exerciseId"], "name": e["name"],
+                               "sets": [{"reps": None, "weightKg": None, "durationSec": None, "rpe": None}]}
+                              for e in session["exercises"]],
+                "clientLogId": f"demo-{day:%Y%m%d}-workout"})
+
+
 def seed() -> dict[str, Any]:
     """Create the demo tenants and return what `.local/demo.json` holds."""
     studio = p.create_client("Zen Flow Studio", client_id="zen-flow-studio", is_default=True,
@@ -101,6 +146,8 @@ def seed() -> dict[str, Any]:
                    partner["id"])]
     user_items = [accounts.create_member(client_id, email, password, name=name, role=role, partner_id=partner_id)
                   for client_id, email, password, name, role, partner_id in demo_users]
+
+    _demo_plans_and_progress(studio["id"], user_items[0]["id"])
 
     def client_view(c: dict[str, Any], key: str) -> dict[str, Any]:
         return {"id": c["id"], "name": c["name"], "apiKey": key, "requiresVoucher": c["requiresVoucher"]}
