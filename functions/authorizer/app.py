@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.auth.identity import AuthFailure, resolve
+from shared.logs import bind_invocation  # the log lines' ids and cold start (powertools itself loads on denial only)
 
 
 def _whole_api(method_arn: str) -> str:
@@ -45,12 +46,14 @@ def _authorize(event: dict[str, Any], *, with_bearer: bool) -> dict[str, Any]:
     return _policy("Allow", resource, identity.user_id or identity.key_id, identity.context(), identity.usage_key)
 
 
-def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Key and bearer: for authorizers whose identity sources include Authorization, or that are not cached."""
+    bind_invocation(event, context)
     return _authorize(event, with_bearer=True)
 
 
-def key_only_handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+def key_only_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Key alone, the bearer ignored: API Gateway caches this answer per X-API-Key, so it must not depend on
     any other header (else one member's identity would be served to the next caller with the same key)."""
+    bind_invocation(event, context)
     return _authorize(event, with_bearer=False)

@@ -15,6 +15,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared import metrics
 from shared.errors import AppError, service_unavailable
 from shared.settings import get_settings
 
@@ -279,6 +280,7 @@ class Repository:
             codes = [r.get("Code", "None") for r in reasons]
             if "ConditionalCheckFailed" not in codes:
                 if "TransactionConflict" in codes:
+                    metrics.record(metrics.TRANSACTION_CONFLICTS)
                     raise TransactionConflict() from error
                 if any(c in ("ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
                     raise service_unavailable(2) from error

@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared import clock, ratelimit
+from shared import clock, metrics, ratelimit
 from shared.auth import passwords
 from shared.auth.revocation import deleted_record
 from shared.db import keys
@@ -396,6 +396,7 @@ def _give_back(scopes: list[str]) -> None:
 
 
 def _invalid_credentials() -> AppError:
+    metrics.record(metrics.FAILED_LOGINS)
     return AppError("INVALID_CREDENTIALS", "The email or password is not correct")
 
 

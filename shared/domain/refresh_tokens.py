@@ -20,7 +20,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from shared import clock
+from shared import clock, metrics
 from shared.auth import tokens
 from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
@@ -91,6 +91,7 @@ def _reused(family: dict[str, Any]) -> AppError:
     client_id, user_id = str(family["clientId"]), str(family["userId"])
     get_repository().delete({"PK": family["PK"], "SK": family["SK"]})
     revoke_access_tokens(client_id, user_id)
+    metrics.record(metrics.REFRESH_REUSE)
     security_event("refresh_reuse", clientId=client_id, userId=user_id, familyId=str(family.get("familyId", "")))
     return _invalid("This refresh token was already used; the login is revoked, sign in again")
 

@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared import ratelimit
+from shared import metrics, ratelimit
 from shared.errors import STATUS_BY_CODE, AppError, error_body, success_body
 from shared.http.caller import Caller
-from shared.logs import logger
+from shared.logs import bind_invocation, logger
 from shared.settings import get_settings
 
 API = "/api/v1"
@@ -52,6 +52,7 @@ def errors(*codes: str) -> dict[int | str, dict[str, Any]]:
 
 
 def error_response(error: AppError) -> JSONResponse:
+    metrics.for_status(error.status)  # 429s and 5xx become CloudWatch metrics (shared/metrics.py)
     return JSONResponse(error_body(error.code, error.message, error.details), status_code=error.status,
                         headers={**CORS_HEADERS, **error.headers})
 
@@ -141,7 +142,8 @@ def create_app(group: str) -> FastAPI:
     @app.middleware("http")
     async def envelope_limits_and_logging(request: Request, call_next: Any) -> Response:
         caller = Caller.from_event(request.scope.get("aws.event") or {})
-        logger.append_keys(requestId=caller.request_id, clientId=caller.client_id or None, group=group)
+        bind_invocation(request.scope.get("aws.event"), request.scope.get("aws.context"))  # ids, cold start
+        logger.append_keys(clientId=caller.client_id or None, group=group)
         try:
             _check_body(request)
             limits = get_settings()

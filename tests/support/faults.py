@@ -22,7 +22,12 @@ FAULTS = {
     "throttle": (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed throughput."),
     "capacity": (400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "Throughput exceeded"),
     "server": (500, "com.amazonaws.dynamodb.v20120810#InternalServerError", "Internal server error"),
+    # a transaction cancelled because another one was writing the same items (the reasons follow the body)
+    "conflict": (400, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                 "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]"),
 }
+EXTRA_BODY = {"conflict": {"CancellationReasons": [{"Code": "TransactionConflict",
+                                                    "Message": "Transaction is ongoing for the item"}]}}
 
 
 class Injector:
@@ -44,7 +49,7 @@ class Injector:
                 self.remaining -= 1
             self.injected += 1
         status, error_type, message = FAULTS[self.fault]
-        body = json.dumps({"__type": error_type, "message": message}).encode()
+        body = json.dumps({"__type": error_type, "message": message, **EXTRA_BODY.get(self.fault, {})}).encode()
         return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.0",
                                                  "x-amzn-RequestId": "fault-injected"}, _Raw(body))
 
