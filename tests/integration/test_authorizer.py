@@ -1,7 +1,6 @@
 """The authorizer, called with real REQUEST events against moto: its bad-input matrix."""
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -9,15 +8,14 @@ import jwt
 import pytest
 
 from local.events import authorizer_event
+from local.loader import load_function
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def authorize(local_api):
-    spec = importlib.util.spec_from_file_location("authorizer_under_test", ROOT / "functions/authorizer/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_function(ROOT / "functions/authorizer", "authorizer_under_test")
 
     def call(headers: dict[str, str]) -> dict:
         return module.handler(authorizer_event("/api/v1/users/me", "GET", "/api/v1/users/me", headers))
@@ -148,9 +146,7 @@ def test_given_no_headers_at_all_then_the_anonymous_identity(authorize):
 def test_given_the_key_only_authorizer_then_its_cached_answer_ignores_any_bearer(demo):
     """API Gateway caches the key-only authorizer per X-API-Key: its answer must not carry a member's identity
     (or, with the universal key, a member's client) to the next caller with the same key."""
-    spec = importlib.util.spec_from_file_location("key_authorizer_under_test", ROOT / "functions/authorizer/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_function(ROOT / "functions/authorizer", "authorizer_under_test")
     partner = demo["clients"]["partner"]["id"]
     for key, expected_client in ((demo["apiKeys"]["partner"], partner), (demo["apiKeys"]["universal"], "")):
         event = authorizer_event("/api/v1/content/classes", "GET", "/api/v1/content/classes",
