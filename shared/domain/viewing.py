@@ -3,16 +3,22 @@
 Everything a user's viewing leaves behind lives in the user's partition (`keys.user_pk`), so deleting the
 account deletes it with one Query:
 - `SESSION#<id>`   one session; ids begin with the start time in hex, so the prefix reads newest first;
-- `CW#<classId>`   one continue-watching entry per class started and not finished (GSI1: newest first);
-- `VIEWSTATS`      small totals (watch seconds, sessions, classes completed), updated by heartbeats;
+- `CW#<classId>`   one continue-watching entry per class started and not finished (GSI1: newest start
+                   first). It points at the class's latest session, whose item holds the position;
+- `VIEWSTATS`      small totals (watch seconds, sessions, classes completed) and `openSessions`, the ids of
+                   sessions holding credit not yet added to the totals (at most OPEN_CAP);
 - `VIEWCOMPLETIONS` the instants of completions (a string set, for streaks in any time zone);
 - `VIEWHOUR#<h>`   watch seconds credited within one UTC hour ("this week" in any time zone).
 
-Heartbeats never read-then-write blindly: each one reads the session and writes it back with one UpdateItem
-conditioned on the `version` it read (optimistic concurrency), retrying when another heartbeat won. Only the
-winner of a version then writes what follows from it: the continue-watching entry (conditioned on being
-newer than the one stored) and ADDs to the totals. A write that fails half-way can leave the totals short of
-a heartbeat, never above it; the session itself is always exact.
+A heartbeat is frequent (every 30 s per viewer), so its common case (same session, same UTC hour, no
+completion) is one GetItem and one conditional UpdateItem of the session item alone: the session keeps the
+credit of its current hour (`openSeconds`, `openHour`) instead of adding it to the totals at once. The totals
+receive it at a boundary: the first credit of a session, a new hour, completion, or a later start that finds a
+stale session. A boundary is one TransactWriteItems (the session, conditioned on its version, with the totals
+it settles and the `openSessions` set), so the totals are exact, never short and never double. The summary
+adds the open credit of the sessions listed in `openSessions` to the totals it reads.
+Concurrent heartbeats: each reads the session and writes it conditioned on the `version` it read (optimistic
+concurrency); the loser retries from the item the failed write returns.
 Watch time is credited from the wall clock: a heartbeat adds at most the time since the previous heartbeat
 arrived (and at most MAX_CREDIT_SECONDS), so duplicates, replays and reordering never inflate it.
 """
@@ -28,7 +34,7 @@ from typing import Any, Iterable
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import ConditionFailed, get_repository
+from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain.catalog import is_active, pagination, percent
 from shared.errors import AppError, not_found
 
@@ -145,46 +151,168 @@ def view(session: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- where credit goes (pure) -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ledger:
+    """What one write does with a session's credit: what stays open in the session, what the totals get now
+    (by UTC hour), and whether the session joins or leaves `openSessions`."""
+    open_seconds: float
+    open_hour: int | None
+    listed: bool
+    settle: dict[int, float]
+    list_now: bool
+    unlist_now: bool
+    completes: bool
+
+    @property
+    def boundary(self) -> bool:
+        """A write that touches the totals (a transaction), not the session alone."""
+        return bool(self.settle) or self.list_now or self.unlist_now or self.completes
+
+
+def ledger(session: dict[str, Any], earned: float, hour: int, completes: bool, may_list: bool = True) -> Ledger:
+    """Credit of an earlier hour is settled; this hour's stays open in the session unless the session completes
+    (then all of it is settled) or may not be listed (then it is settled at once)."""
+    open_seconds = float(session.get("openSeconds") or 0)
+    open_hour = session.get("openHour")
+    listed = bool(session.get("listed"))
+    settle: dict[int, float] = {}
+    if open_seconds > 0 and open_hour != hour:
+        settle[int(open_hour)] = open_seconds
+        open_seconds, open_hour = 0.0, None
+    if earned > 0:
+        open_seconds, open_hour = round(open_seconds + earned, 3), hour
+    if open_seconds > 0 and (completes or not (listed or may_list)):
+        settle[hour] = round(settle.get(hour, 0.0) + open_seconds, 3)
+        open_seconds, open_hour = 0.0, None
+    list_now = open_seconds > 0 and not listed
+    unlist_now = listed and open_seconds == 0  # a listed session always holds open credit until settled
+    return Ledger(open_seconds, open_hour, (listed or list_now) and not unlist_now, settle, list_now, unlist_now,
+                  completes)
+
+
 # --- storage ----------------------------------------------------------------------------------------------
-def _continue_item(client_id: str, user_id: str, session: dict[str, Any], watched_at: str) -> dict[str, Any]:
-    """The class's continue-watching entry as of this version of the session. A finished session leaves a
-    tombstone (no GSI1 keys, so it is not listed) that stops older writes of the same session reviving it."""
+OPEN_CAP = 20  # sessions whose credit may wait in their own item; past it, credit is settled at once
+
+
+def _continue_item(client_id: str, user_id: str, session: dict[str, Any]) -> dict[str, Any]:
+    """The class's continue-watching entry: the class's latest session, listed (GSI1) by its start."""
     class_id = int(session["classId"])
-    entry = {**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
-             "sessionId": session["id"], "sessionVersion": int(session.get("version") or 0),
-             "progressSeconds": int(session.get("progressSeconds") or 0),
-             "totalDurationSeconds": int(session["totalDurationSeconds"]), "lastWatchedAt": watched_at}
-    if session["status"] == "completed":
-        return {**entry, "finished": True}
-    return {**entry, "GSI1PK": keys.continue_watching_index(client_id, user_id),
-            "GSI1SK": f"{watched_at}#{class_id:08d}"}
+    return {**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
+            "sessionId": session["id"], "totalDurationSeconds": int(session["totalDurationSeconds"]),
+            "startedAt": session["startedAt"], "GSI1PK": keys.continue_watching_index(client_id, user_id),
+            "GSI1SK": f"{session['startedAt']}#{class_id:08d}"}
 
 
-def _put_continue(client_id: str, user_id: str, session: dict[str, Any], watched_at: str) -> None:
-    """Write the entry unless a later version of the same session already did (writes of concurrent
-    heartbeats may land in any order); another session of the class simply takes the entry over."""
+def _finish_continue(client_id: str, user_id: str, session: dict[str, Any]) -> None:
+    """A finished session leaves a tombstone (no GSI1 keys, so not listed), unless a later session of the
+    class already took the entry over."""
+    class_id = int(session["classId"])
     try:
-        get_repository().put(_continue_item(client_id, user_id, session, watched_at),
-                             condition="attribute_not_exists(PK) OR sessionId <> :sid OR sessionVersion < :v",
-                             values={":sid": session["id"], ":v": int(session.get("version") or 0)})
+        get_repository().put({**keys.continue_watching(client_id, user_id, class_id), "classId": class_id,
+                              "sessionId": session["id"], "finished": True},
+                             condition="sessionId = :sid", values={":sid": session["id"]})
     except ConditionFailed:
-        pass  # a newer write of this session is already there
+        pass  # another session of the class owns the entry now
+
+
+def _session_update(session: dict[str, Any], changes: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """SET `changes` and the next version, if the session is still at the version read."""
+    version = int(session.get("version") or 0)
+    changes = {**changes, "version": version + 1}
+    names = {f"#a{i}": name for i, name in enumerate(changes)}
+    values: dict[str, Any] = {f":a{i}": value for i, value in enumerate(changes.values())}
+    values[":expected"] = version
+    return "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(changes))), names, values
+
+
+def _settlement(client_id: str, user_id: str, session_id: str, entry: Ledger, completes: bool,
+                now: float) -> list[Action]:
+    """The totals a boundary write settles, as transaction actions (after the session's own)."""
+    actions: list[Action] = []
+    stats = ["SET updatedAt = :now"]
+    adds: list[str] = []
+    values: dict[str, Any] = {":now": clock.iso(now)}
+    condition = None
+    settled = round(sum(entry.settle.values()), 3)
+    if settled > 0:
+        adds.append("watchedSeconds :w")
+        values[":w"] = settled
+    if completes:
+        adds.append("classesCompleted :one")
+        values[":one"] = 1
+    if entry.list_now:
+        adds.append("openSessions :sid")
+        values[":sid"] = {session_id}
+        values[":cap"] = OPEN_CAP
+        condition = "attribute_not_exists(openSessions) OR size(openSessions) < :cap"
+    expression = " ".join(stats + (["ADD " + ", ".join(adds)] if adds else []))
+    if entry.unlist_now:
+        expression += " DELETE openSessions :gone"
+        values[":gone"] = {session_id}
+    actions.append(Action.update(keys.viewing_stats(client_id, user_id), expression, condition=condition,
+                                 values=values))
+    for hour, seconds in sorted(entry.settle.items()):
+        actions.append(Action.update(keys.viewing_hour(client_id, user_id, hour), "ADD seconds :s",
+                                     values={":s": seconds}))
+    if completes:
+        actions.append(Action.update(keys.viewing_completions(client_id, user_id), "ADD completions :instant",
+                                     values={":instant": {str(int(now))}}))
+    return actions
+
+
+def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[str, Any], earned: float,
+           completes: bool, now: float) -> dict[str, Any] | dict[str, str]:
+    """Write one step of a session: the session alone in the common case, with its settlement at a boundary.
+    Returns the session as written, or {"retry": ...} with the fresh item when another writer won."""
+    key = keys.viewing_session(client_id, user_id, session["id"])
+    entry = ledger(session, earned, int(now // 3600), completes)
+    for may_list in (True, False):
+        changes = {**changes, "openSeconds": entry.open_seconds, "openHour": entry.open_hour, "listed": entry.listed}
+        expression, names, values = _session_update(session, changes)
+        if not entry.boundary:
+            try:
+                return get_repository().update(key, expression, condition="version = :expected", names=names,
+                                               values=values)
+            except ConditionFailed as lost:
+                return {"retry": lost.old_item}  # type: ignore[dict-item]
+        actions = [Action.update(key, expression, condition="version = :expected", names=names, values=values)]
+        try:
+            get_repository().transact(actions + _settlement(client_id, user_id, session["id"], entry, completes, now))
+            return {**session, **changes, "version": int(session.get("version") or 0) + 1}
+        except TransactionFailed as failed:
+            if failed.reasons[0] == "ConditionalCheckFailed":
+                return {"retry": failed.old_items[0]}  # type: ignore[dict-item]
+            if not entry.list_now or failed.reasons[1] != "ConditionalCheckFailed":
+                raise
+            entry = ledger(session, earned, int(now // 3600), completes, may_list=False)  # OPEN_CAP reached
+        except TransactionConflict:
+            return {"retry": None}  # type: ignore[dict-item]
+    raise AppError("CONFLICT", "The session is being updated right now; try again")
 
 
 def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict[str, Any]:
-    """A new session of a class of the caller's client. Resumes from the continue-watching position of
-    that class, if any; puts the class (back) into continue watching."""
+    """A new session of a class of the caller's client. Resumes from the position of the class's latest
+    unfinished session, if any; puts the class (back) into continue watching; settles the open credit of
+    sessions left in an earlier hour."""
     repo = get_repository()
-    found = repo.get_many([keys.klass(client_id, class_id), keys.continue_watching(client_id, user_id, class_id)])
-    klass = next((i for i in found if i["SK"].startswith("CLASS#")), None)
+    found = {i["SK"]: i for i in repo.get_many([keys.klass(client_id, class_id),
+                                                keys.continue_watching(client_id, user_id, class_id),
+                                                keys.viewing_stats(client_id, user_id)])}
+    klass = found.get(keys.klass(client_id, class_id)["SK"])
     if klass is None or not is_active(klass):
         raise not_found("Class")
-    previous = next((i for i in found if i["SK"].startswith("CW#") and not i.get("finished")), None)
+    entry = found.get(keys.continue_watching(client_id, user_id, class_id)["SK"])
+    previous_id = entry["sessionId"] if entry and not entry.get("finished") else None
+    open_ids = set((found.get("VIEWSTATS") or {}).get("openSessions") or [])
     now = clock.now()
+    sessions = _sessions(client_id, user_id, open_ids | ({previous_id} if previous_id else set()))
+    _settle_stale(client_id, user_id, [s for s in sessions.values() if s["id"] in open_ids], now)
     started = clock.iso(now)
     total = 60 * int(klass["duration"])
-    resume = int(previous["progressSeconds"]) if previous and previous["progressSeconds"] < COMPLETE_RATIO * total \
-        else 0
+    previous = sessions.get(previous_id or "")
+    resume = int(previous["progressSeconds"]) if previous and previous["status"] == "in_progress" \
+        and previous["progressSeconds"] < COMPLETE_RATIO * total else 0
     session_id = new_session_id(now)
     session = {
         **keys.viewing_session(client_id, user_id, session_id), "id": session_id, "classId": class_id,
@@ -195,7 +323,7 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
         "completedAt": None,
     }
     repo.put(session, condition="attribute_not_exists(PK)")
-    repo.put(_continue_item(client_id, user_id, session, started))
+    repo.put(_continue_item(client_id, user_id, session))
     repo.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
                 values={":one": 1, ":now": started}, return_values="NONE")
     # Popularity (sort=popular) counts starts; browse sees it through its 60 s cache.
@@ -207,70 +335,72 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
     return session
 
 
-def _session(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
+def _sessions(client_id: str, user_id: str, session_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    wanted = sorted(i for i in session_ids if re.fullmatch(r"ses_[0-9a-f]{24}", i))
+    if not wanted:
+        return {}
+    found = get_repository().get_many([keys.viewing_session(client_id, user_id, i) for i in wanted])
+    return {s["id"]: s for s in found}
+
+
+def _settle_stale(client_id: str, user_id: str, sessions: list[dict[str, Any]], now: float) -> None:
+    """Settle the open credit of sessions last credited in an earlier hour (abandoned ones keep it otherwise).
+    A session being written meanwhile simply keeps its credit for a later boundary."""
+    hour = int(now // 3600)
+    for session in sessions:
+        if ledger(session, 0.0, hour, False).boundary:
+            _apply(client_id, user_id, session, {}, 0.0, False, now)
+
+
+def _session(client_id: str, user_id: str, session_id: str, *, consistent: bool = False) -> dict[str, Any]:
     if not re.fullmatch(r"ses_[0-9a-f]{24}", session_id):
         raise not_found("Session")
-    item = get_repository().get(keys.viewing_session(client_id, user_id, session_id), consistent=True)
+    item = get_repository().get(keys.viewing_session(client_id, user_id, session_id), consistent=consistent)
     if item is None:
         raise not_found("Session")
     return item
-
-
-def _write(client_id: str, user_id: str, session: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
-    """Write `changes` if the session is still at the version read: one conditional UpdateItem decides
-    between concurrent heartbeats. None when another writer got there first (re-read and try again)."""
-    version = int(session.get("version") or 0)
-    changes = {**changes, "version": version + 1}
-    names = {f"#a{i}": name for i, name in enumerate(changes)}
-    values: dict[str, Any] = {f":a{i}": value for i, value in enumerate(changes.values())}
-    values[":expected"] = version
-    expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(changes)))
-    try:
-        return get_repository().update(keys.viewing_session(client_id, user_id, session["id"]), expression,
-                                       condition="version = :expected", names=names, values=values)
-    except ConditionFailed:
-        return None
-
-
-def _after_write(client_id: str, user_id: str, session: dict[str, Any], credit_seconds: float,
-                 completed_now: bool, now: float) -> None:
-    """What follows a won write, done once by its winner: the continue-watching entry (or its tombstone),
-    and the totals (ADD commutes, so concurrent winners may apply theirs in any order)."""
-    repo = get_repository()
-    _put_continue(client_id, user_id, session, clock.iso(now))
-    additions, values = [], {":now": clock.iso(now)}
-    if credit_seconds > 0:
-        additions.append("watchedSeconds :s")
-        values[":s"] = credit_seconds
-        repo.update(keys.viewing_hour(client_id, user_id, int(now // 3600)), "ADD seconds :s",
-                    values={":s": credit_seconds}, return_values="NONE")
-    if completed_now:
-        additions.append("classesCompleted :one")
-        values[":one"] = 1
-        repo.update(keys.viewing_completions(client_id, user_id), "ADD completions :instant",
-                    values={":instant": {str(int(now))}}, return_values="NONE")
-    if additions:
-        repo.update(keys.viewing_stats(client_id, user_id), f"ADD {', '.join(additions)} SET updatedAt = :now",
-                    values=values, return_values="NONE")
 
 
 def _backoff(attempt: int) -> None:
     time.sleep(min(0.2, 0.005 * (2 ** attempt)) * random.random())
 
 
+def _steps(client_id: str, user_id: str, session_id: str, decide: Any) -> dict[str, Any]:
+    """Read the session, let `decide(session, now)` say what to write (or return the session as it is), write
+    it; on a lost race, go again from the item the failed write returned. The first read is eventually
+    consistent: a stale item only makes the conditional write fail and the loop go again."""
+    session = _session(client_id, user_id, session_id)
+    for attempt in range(ATTEMPTS):
+        now = clock.now()
+        plan = decide(session, now)
+        if plan is None:
+            return session
+        changes, earned, completes = plan
+        written = _apply(client_id, user_id, session, changes, earned, completes, now)
+        if "retry" not in written:
+            if completes:
+                _finish_continue(client_id, user_id, written)
+            return written
+        fresh = written["retry"]
+        if attempt:
+            _backoff(attempt)
+        session = fresh if isinstance(fresh, dict) and fresh.get("id") == session_id \
+            else _session(client_id, user_id, session_id, consistent=True)
+    raise AppError("CONFLICT", "The session is being updated by many heartbeats at once; send the next one")
+
+
 def heartbeat(client_id: str, user_id: str, session_id: str, position: float,
               reported_total: float) -> dict[str, Any]:
     """Record a heartbeat. A completed session stays as it is."""
-    for attempt in range(ATTEMPTS):
-        session = _session(client_id, user_id, session_id)
+
+    def decide(session: dict[str, Any], now: float) -> tuple[dict[str, Any], float, bool] | None:
         if session["status"] == "completed":
-            return session
+            return None
         total = float(session["totalDurationSeconds"])
         if too_far(position, total):
             raise AppError("VALIDATION_ERROR", "Invalid request: progressSeconds",
                            [{"field": "progressSeconds",
                              "reason": f"far past the class's duration ({int(total)} s)"}])
-        now = clock.now()
         step = heartbeat_step(session, position, now)
         changes: dict[str, Any] = {
             "progressSeconds": step.progress, "furthestSeconds": step.furthest,
@@ -280,27 +410,20 @@ def heartbeat(client_id: str, user_id: str, session_id: str, position: float,
         }
         if step.completes:
             changes.update(status="completed", completedAt=clock.iso(now))
-        written = _write(client_id, user_id, session, changes)
-        if written is not None:
-            _after_write(client_id, user_id, written, step.credit, step.completes, now)
-            return written
-        _backoff(attempt)
-    raise AppError("CONFLICT", "The session is being updated by many heartbeats at once; send the next one")
+        return changes, step.credit, step.completes
+
+    return _steps(client_id, user_id, session_id, decide)
 
 
 def complete(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
     """Complete a session; completing it again changes nothing."""
-    for attempt in range(ATTEMPTS):
-        session = _session(client_id, user_id, session_id)
+
+    def decide(session: dict[str, Any], now: float) -> tuple[dict[str, Any], float, bool] | None:
         if session["status"] == "completed":
-            return session
-        now = clock.now()
-        written = _write(client_id, user_id, session, {"status": "completed", "completedAt": clock.iso(now)})
-        if written is not None:
-            _after_write(client_id, user_id, written, 0.0, True, now)
-            return written
-        _backoff(attempt)
-    raise AppError("CONFLICT", "The session is being updated right now; try again")
+            return None
+        return {"status": "completed", "completedAt": clock.iso(now)}, 0.0, True
+
+    return _steps(client_id, user_id, session_id, decide)
 
 
 def history(client_id: str, user_id: str, page: int, limit: int) -> dict[str, Any]:
@@ -314,14 +437,38 @@ def history(client_id: str, user_id: str, page: int, limit: int) -> dict[str, An
 
 
 def continue_watching_entries(client_id: str, user_id: str, size: int = CONTINUE_SIZE) -> list[dict[str, Any]]:
-    """The user's continue-watching entries, newest first (one GSI1 Query with a limit)."""
-    return get_repository().query(keys.continue_watching_index(client_id, user_id), index="GSI1", forward=False,
-                                  limit=size)
+    """The user's continue-watching entries, newest start first, each with its session's position: one GSI1
+    Query with a limit and one BatchGetItem of at most `size` sessions. An entry whose session has
+    completed meanwhile is left out."""
+    entries = get_repository().query(keys.continue_watching_index(client_id, user_id), index="GSI1",
+                                     forward=False, limit=size)
+    sessions = _sessions(client_id, user_id, (str(e.get("sessionId") or "") for e in entries))
+    shown = []
+    for entry in entries:
+        session = sessions.get(str(entry.get("sessionId") or ""))
+        if session is None or session["status"] != "in_progress":
+            continue
+        shown.append({**entry, "progressSeconds": int(session.get("progressSeconds") or 0),
+                      "totalDurationSeconds": int(session["totalDurationSeconds"]),
+                      "lastWatchedAt": session.get("lastHeartbeatAt") or session["startedAt"]})
+    return shown
+
+
+def open_credit(client_id: str, user_id: str, stats: dict[str, Any]) -> dict[int, float]:
+    """Credit still held by sessions (see the module's docstring), by UTC hour: one BatchGetItem of at most
+    OPEN_CAP sessions."""
+    by_hour: dict[int, float] = {}
+    for session in _sessions(client_id, user_id, stats.get("openSessions") or []).values():
+        seconds, hour = float(session.get("openSeconds") or 0), session.get("openHour")
+        if session.get("listed") and seconds > 0 and hour is not None:
+            by_hour[int(hour)] = by_hour.get(int(hour), 0.0) + seconds
+    return by_hour
 
 
 def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]:
     """Minutes watched, classes completed, streaks (a day counts when a class was completed that day, in
-    `tz`), and this week (Monday 00:00 in `tz` until now). Reads two items and at most 169 hour items."""
+    `tz`), and this week (Monday 00:00 in `tz` until now). Reads two items, at most 169 hour items and the
+    sessions holding open credit (at most OPEN_CAP)."""
     tz = parse_tz(tz_name)
     repo = get_repository()
     now = clock.now()
@@ -336,10 +483,12 @@ def summary(client_id: str, user_id: str, tz_name: str | None) -> dict[str, Any]
     first_hour, last_hour = int(since // 3600), int(now // 3600)
     first, last = keys.viewing_hour(client_id, user_id, first_hour), keys.viewing_hour(client_id, user_id, last_hour)
     hours = repo.query(first["PK"], sk_between=(first["SK"], last["SK"]))
-    week_seconds = sum(float(h.get("seconds") or 0) for h in hours)
+    held = open_credit(client_id, user_id, stats)  # read after the totals: a settlement between is never counted twice
+    week_seconds = sum(float(h.get("seconds") or 0) for h in hours) \
+        + sum(seconds for hour, seconds in held.items() if first_hour <= hour <= last_hour)
     week_completions = [c for c in completions if since <= c <= now]
     return {
-        "minutesWatched": int(float(stats.get("watchedSeconds") or 0) // 60),
+        "minutesWatched": int((float(stats.get("watchedSeconds") or 0) + sum(held.values())) // 60),
         "classesCompleted": int(stats.get("classesCompleted") or 0),
         "totalSessions": int(stats.get("sessionsCount") or 0),
         "currentStreak": current, "longestStreak": longest,

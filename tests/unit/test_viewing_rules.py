@@ -88,3 +88,56 @@ def test_given_an_unknown_zone_then_validation_error_naming_tz(name):
 def test_given_session_ids_then_they_sort_by_start_time():
     ids = [viewing.new_session_id(t) for t in (1_700_000_000.0, 1_700_000_000.5, 1_800_000_000.0)]
     assert ids == sorted(ids)
+
+
+# --- where a heartbeat's credit goes (viewing.ledger) --------------------------------------------------------
+HOUR = 490_000  # an epoch hour
+
+
+def test_given_a_listed_session_mid_hour_then_the_credit_stays_open_and_nothing_is_settled():
+    # Given a session already holding 30 s of this hour, listed in openSessions
+    session = {"openSeconds": 30.0, "openHour": HOUR, "listed": True}
+    # When a heartbeat in the same hour earns 30 s more
+    entry = viewing.ledger(session, 30.0, HOUR, completes=False)
+    # Then the session alone is written: 60 s open, no settlement, no change to the set
+    assert (entry.open_seconds, entry.open_hour, entry.listed, entry.settle) == (60.0, HOUR, True, {})
+    assert entry.boundary is False
+
+
+def test_given_the_first_credit_of_a_session_then_it_joins_the_open_sessions():
+    entry = viewing.ledger({}, 12.5, HOUR, completes=False)
+    assert (entry.open_seconds, entry.list_now, entry.settle, entry.boundary) == (12.5, True, {}, True)
+
+
+def test_given_a_new_hour_then_the_previous_hours_credit_is_settled_in_its_own_hour():
+    entry = viewing.ledger({"openSeconds": 1700.0, "openHour": HOUR, "listed": True}, 20.0, HOUR + 1,
+                           completes=False)
+    assert entry.settle == {HOUR: 1700.0}
+    assert (entry.open_seconds, entry.open_hour, entry.listed, entry.list_now) == (20.0, HOUR + 1, True, False)
+
+
+def test_given_completion_then_all_open_credit_is_settled_and_the_session_leaves_the_set():
+    entry = viewing.ledger({"openSeconds": 100.0, "openHour": HOUR - 1, "listed": True}, 30.0, HOUR, completes=True)
+    assert entry.settle == {HOUR - 1: 100.0, HOUR: 30.0}
+    assert (entry.open_seconds, entry.listed, entry.unlist_now, entry.boundary) == (0.0, False, True, True)
+
+
+def test_given_the_open_set_is_full_then_the_credit_is_settled_at_once():
+    entry = viewing.ledger({}, 30.0, HOUR, completes=False, may_list=False)
+    assert (entry.settle, entry.open_seconds, entry.list_now) == ({HOUR: 30.0}, 0.0, False)
+
+
+def test_given_any_sequence_then_settled_plus_open_credit_is_exactly_what_was_earned():
+    # Given heartbeats over four hours, with a completion at the end
+    session: dict = {}
+    earned_total = settled_total = 0.0
+    for n, (earned, hour) in enumerate([(30, HOUR), (0, HOUR), (30, HOUR), (30, HOUR + 1), (0, HOUR + 3),
+                                        (15, HOUR + 3), (30, HOUR + 3)]):
+        completes = n == 6
+        entry = viewing.ledger(session, float(earned), hour, completes)
+        earned_total += earned
+        settled_total += sum(entry.settle.values())
+        session = {"openSeconds": entry.open_seconds, "openHour": entry.open_hour, "listed": entry.listed}
+        # Then at every step nothing is lost or counted twice
+        assert settled_total + entry.open_seconds == earned_total
+    assert session["openSeconds"] == 0 and session["listed"] is False
