@@ -75,9 +75,20 @@ def _ensure_event_loop() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+def _concurrency() -> int:
+    """How many function invocations run at once (LOCAL_CONCURRENCY, default 8): the rest wait their turn in
+    the gateway, as requests beyond a function's concurrency wait for a container. More threads inside the
+    functions would only queue their DynamoDB calls behind each other until the client's timeouts fire."""
+    import os
+
+    value = os.environ.get("LOCAL_CONCURRENCY", "8")
+    return max(1, int(value)) if value.isdigit() else 8
+
+
 class Gateway:
     def __init__(self, definition: ApiDefinition | None = None) -> None:
         self.api = definition or api_definition()
+        self._slots = threading.BoundedSemaphore(_concurrency())
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._handlers_lock = threading.Lock()
         self._auth_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
@@ -218,8 +229,10 @@ class Gateway:
 
     def _invoke(self, function: str, event: dict[str, Any], request_id: str) -> Response:
         _ensure_event_loop()
+        handler = self.handler(function)
         try:
-            result = self.handler(function)(event, LambdaContext(function, request_id))
+            with self._slots:
+                result = handler(event, LambdaContext(function, request_id))
         except Exception:  # noqa: BLE001 - a crashed function is a 502 from API Gateway
             return self.gateway_response("DEFAULT_5XX", message="Internal server error")
         headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}

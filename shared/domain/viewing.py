@@ -270,16 +270,18 @@ def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[
     for may_list in (True, False):
         changes = {**changes, "openSeconds": entry.open_seconds, "openHour": entry.open_hour, "listed": entry.listed}
         expression, names, values = _session_update(session, changes)
+        written = {**session, **changes, "version": int(session.get("version") or 0) + 1}
         if not entry.boundary:
-            try:
-                return get_repository().update(key, expression, condition="version = :expected", names=names,
-                                               values=values)
+            try:  # nothing returned: the item as written is known here, and DynamoDB need not send it back
+                get_repository().update(key, expression, condition="version = :expected", names=names,
+                                        values=values, return_values="NONE")
+                return written
             except ConditionFailed as lost:
                 return {"retry": lost.old_item}  # type: ignore[dict-item]
         actions = [Action.update(key, expression, condition="version = :expected", names=names, values=values)]
         try:
             get_repository().transact(actions + _settlement(client_id, user_id, session["id"], entry, completes, now))
-            return {**session, **changes, "version": int(session.get("version") or 0) + 1}
+            return written
         except TransactionFailed as failed:
             if failed.reasons[0] == "ConditionalCheckFailed":
                 return {"retry": failed.old_items[0]}  # type: ignore[dict-item]
