@@ -1,6 +1,7 @@
 """POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/voucher/validate,
 /auth/password/forgot, /auth/password/reset and GET /auth/me. The logic is in shared/domain/accounts.py,
-refresh_tokens.py and password_reset.py."""
+refresh_tokens.py and password_reset.py. The function also consumes the job queue (reset mail sent after the
+answer, shared/jobs.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from mangum import Mangum
 
+from shared import jobs
 from shared.domain import accounts, password_reset
 from shared.domain.accounts import LoginBody, LogoutBody, RefreshBody, RegisterBody, VoucherBody
 from shared.domain.password_reset import ForgotBody, ResetBody
@@ -91,4 +93,4 @@ def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.reset(caller, body))
 
 
-handler = Mangum(app, lifespan="off")
+handler = jobs.handler(Mangum(app, lifespan="off"))  # HTTP, and the job queue (shared/jobs.py)

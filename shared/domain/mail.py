@@ -8,11 +8,17 @@ deleting the account deletes it) with a one-hour TTL, printed on the console, an
 The local outbox holds the message as sent, reset links included: it is for development only. In Lambda
 without MAIL_FROM nothing is stored or printed (a reset link must never reach the logs); the failure is
 logged without the message.
+
+A message may speak for a client: its display name (`sender_name`) and an address of its own
+(`sender_address`), which is used only when it lies in MAIL_FROM's domain (the identity SES has verified and
+the function may send from); any other address falls back to MAIL_FROM, under the client's name.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import unicodedata
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from shared import clock
@@ -29,10 +35,31 @@ def uses_local_outbox() -> bool:
     return not os.environ.get("MAIL_FROM") and not os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
 
 
-def send(*, to: str, subject: str, text: str, client_id: str, user_id: str) -> str:
+def header_text(value: str) -> str:
+    """`value` fit for a mail header or subject: one line, no control or format characters, at most 100."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in value)
+    return " ".join(kept.split())[:100]
+
+
+def sender(name: str = "", address: str = "") -> str:
+    """The From header: `name` (encoded as RFC 2047 needs) and `address` when it lies in MAIL_FROM's domain,
+    else MAIL_FROM's address ("" when no MAIL_FROM is set)."""
+    platform = parseaddr(os.environ.get("MAIL_FROM", ""))[1]
+    domain = platform.rpartition("@")[2].lower()
+    own = address.strip().lower()
+    chosen = own if domain and own.endswith("@" + domain) and own.count("@") == 1 else platform
+    if not chosen:
+        return ""
+    return formataddr((header_text(name), chosen)) if name else chosen
+
+
+def send(*, to: str, subject: str, text: str, client_id: str, user_id: str, sender_name: str = "",
+         sender_address: str = "") -> str:
     """Send one plain-text message; returns its id (the SES message id in AWS, "" when not sent)."""
+    from_header = sender(sender_name, sender_address)
     if uses_local_outbox():
-        return _store_locally(to=to, subject=subject, text=text, client_id=client_id, user_id=user_id)
+        return _store_locally(to=to, subject=subject, text=text, client_id=client_id, user_id=user_id,
+                              sender_name=sender_name, from_header=from_header)
     if not os.environ.get("MAIL_FROM"):
         from shared.logs import logger
 
@@ -42,7 +69,7 @@ def send(*, to: str, subject: str, text: str, client_id: str, user_id: str) -> s
 
     ses = botocore.session.get_session().create_client("sesv2", region_name=get_settings().region)
     response = ses.send_email(
-        FromEmailAddress=os.environ["MAIL_FROM"],
+        FromEmailAddress=from_header,
         Destination={"ToAddresses": [to]},
         Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"},
                             "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}},
@@ -50,16 +77,18 @@ def send(*, to: str, subject: str, text: str, client_id: str, user_id: str) -> s
     return str(response.get("MessageId", ""))
 
 
-def _store_locally(*, to: str, subject: str, text: str, client_id: str, user_id: str) -> str:
+def _store_locally(*, to: str, subject: str, text: str, client_id: str, user_id: str, sender_name: str,
+                   from_header: str) -> str:
     message_id = "msg_" + secrets.token_hex(8)
     sent_at = clock.iso()
+    shown_from = from_header or sender_name
     get_repository().put({
         **keys.mail_message(client_id, user_id, sent_at, message_id), "id": message_id, "to": to,
-        "subject": subject, "text": text, "clientId": client_id, "sentAt": sent_at,
+        "from": shown_from, "subject": subject, "text": text, "clientId": client_id, "sentAt": sent_at,
         "ttl": int(clock.now()) + OUTBOX_TTL_SECONDS,
         "GSI1PK": keys.outbox_index(), "GSI1SK": f"{sent_at}#{message_id}",
     })
-    print(f"[outbox] to {to}: {subject}\n{text}\n", flush=True)
+    print(f"[outbox] from {shown_from} to {to}: {subject}\n{text}\n", flush=True)
     return message_id
 
 
@@ -70,7 +99,8 @@ def outbox(*, to: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     for item in get_repository().iterate(keys.outbox_index(), index="GSI1", forward=False):
         if int(item.get("ttl", 0)) <= now or (to and item.get("to") != to.strip().lower()):
             continue
-        found.append({k: item[k] for k in ("id", "to", "subject", "text", "clientId", "sentAt")})
+        found.append({**{k: item[k] for k in ("id", "to", "subject", "text", "clientId", "sentAt")},
+                      "from": item.get("from", "")})
         if len(found) >= limit:
             break
     return found

@@ -1,23 +1,27 @@
 """Forgotten passwords: a single-use reset token by mail, stored only as its SHA-256, valid one hour.
 
-`forgot` always answers the same, whether or not the email has an account (it is limited per email, since
-each request may send a message). `reset` consumes the token and sets the password in one transaction,
-then ends every login of the member and refuses the access tokens issued before it.
+`forgot` always answers the same, whether or not the email has an account, after the same work: it takes a
+token of the client's reset-mail bucket and queues a job (shared/jobs.py), whatever the email. The job
+(`deliver`) looks the account up, stores the token's hash and sends the mail, after the answer, so neither
+the answer nor its timing tells whether the email is a member. The mail speaks as the client: its app name,
+sender name and deep-link scheme come from the client's branding. `reset` consumes the token and sets the
+password in one transaction, then ends every login of the member and refuses the access tokens issued before it.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from shared import clock, ratelimit
+from shared import clock, jobs, ratelimit
 from shared.auth import passwords
 from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
 from shared.db.repository import Action, get_repository
-from shared.domain import mail, refresh_tokens
+from shared.domain import clients, mail, refresh_tokens
 from shared.domain.accounts import Email, Password, commit, forgot_scope
 from shared.errors import AppError
 from shared.http.app_factory import ApiModel
@@ -26,7 +30,8 @@ from shared.http.caller import Caller
 TOKEN_TTL_SECONDS = 3600
 FORGOT_BURST = 3  # reset mails one email may ask for at once...
 FORGOT_PER_MINUTE = 1  # ...then one a minute
-RESET_LINK = "studiostv://reset-password?token={token}"
+DEFAULT_LINK_SCHEME = "studiostv"  # the platform app's; a client's branding names its own (`deepLinkScheme`)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")  # RFC 3986 scheme, lower case, kept short
 
 
 class ForgotBody(ApiModel):
@@ -61,13 +66,23 @@ def _limit(caller: Caller, client_ids: list[str], email: str) -> None:
 
 
 def forgot(caller: Caller, body: ForgotBody) -> dict[str, Any]:
-    """POST /auth/password/forgot: 202 always (429 when one client's email asks too often)."""
+    """POST /auth/password/forgot: 202 always (429 when one client's email asks too often). The mail, if any,
+    is sent by a job after the answer."""
     client_ids = _clients_of(caller, body)
     _limit(caller, client_ids, body.email)
+    jobs.enqueue("password_reset", {"email": body.email, "client_ids": client_ids})
+    return {"message": "If an account exists for this email, a reset link is on its way."}
+
+
+def deliver(email: str, client_ids: list[str]) -> int:
+    """The job: for each client where `email` is a member, a reset token (its hash stored) and a mail in the
+    client's name. Returns how many mails were sent."""
     repo = get_repository()
+    sent = 0
     for client_id in client_ids:
-        claim = repo.get(keys.email_claim(client_id, body.email))
-        if claim is None:
+        claim = repo.get(keys.email_claim(client_id, email))
+        client = clients.get_client(client_id)
+        if claim is None or client is None:
             continue
         user_id = str(claim["userId"])
         token = secrets.token_urlsafe(32)
@@ -76,12 +91,28 @@ def forgot(caller: Caller, body: ForgotBody) -> dict[str, Any]:
                   "createdAt": clock.iso(), "expiresAt": clock.iso(clock.now() + TOKEN_TTL_SECONDS),
                   "ttl": int(clock.now()) + TOKEN_TTL_SECONDS,
                   "GSI1PK": keys.password_reset_index(digest), "GSI1SK": "RESET"})
-        mail.send(to=body.email, subject="Reset your sTvOS password", client_id=client_id, user_id=user_id,
-                  text=("Someone asked to reset the password of your sTvOS account.\n"
-                        f"Open this link within one hour to choose a new one:\n{RESET_LINK.format(token=token)}\n"
-                        f"Reset code: {token}\n"
-                        "If it was not you, ignore this message; your password stays as it is."))
-    return {"message": "If an account exists for this email, a reset link is on its way."}
+        message = reset_message(clients.branding(client), token)
+        mail.send(to=email, client_id=client_id, user_id=user_id, **message)
+        sent += 1
+    return sent
+
+
+def reset_message(branding: dict[str, Any], token: str) -> dict[str, str]:
+    """The reset mail in the client's name: `{subject, text, sender_name, sender_address}`. Branding keys:
+    `appName`, `mailFromName` (else the app name), `mailFrom` (an address of the platform's verified mail
+    domain, see mail.sender) and `deepLinkScheme` (the app's URL scheme, else the platform's)."""
+    app_name = mail.header_text(str(branding.get("appName") or clients.DEFAULT_BRANDING["appName"]))
+    scheme = str(branding.get("deepLinkScheme") or "").lower()
+    link = f"{scheme if _SCHEME.fullmatch(scheme) else DEFAULT_LINK_SCHEME}://reset-password?token={token}"
+    return {
+        "subject": f"Reset your {app_name} password",
+        "text": (f"Someone asked to reset the password of your {app_name} account.\n"
+                 f"Open this link within one hour to choose a new one:\n{link}\n"
+                 f"Reset code: {token}\n"
+                 "If it was not you, ignore this message; your password stays as it is."),
+        "sender_name": mail.header_text(str(branding.get("mailFromName") or app_name)),
+        "sender_address": str(branding.get("mailFrom") or ""),
+    }
 
 
 def _bad_token() -> AppError:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shared import jobs
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,6 +79,7 @@ def test_given_a_studio_admin_made_with_the_cli_then_they_can_sign_in_with_the_s
 def test_given_a_password_reset_request_then_the_outbox_command_shows_the_mail(local_api, api, demo):
     email = demo["users"][0]["email"]
     assert api.post("/auth/password/forgot", {"email": email}, api_key=demo["apiKeys"]["studio"]).status == 202
+    assert jobs.drain()  # the mail is sent after the answer
     messages = admin(local_api, "outbox", "--to", email)["messages"]
     assert messages and messages[0]["to"] == email and "reset" in messages[0]["subject"].lower()
 
