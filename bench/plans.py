@@ -1,0 +1,181 @@
+"""Plans and progress: generation time per plan type (the rules engine alone, in-process), and what the daily plan,
+the dashboard and a log cost in DynamoDB for a member with 10 and with 10,000 progress logs.
+
+Generation: GENERATIONS requests per type with inputs drawn from a seeded generator (levels, goals, days,
+equipment, injuries, restrictions, durations up to 16 weeks); median and p95 of the engine call. Requests go
+through the local gateway in-process (authorizer, Mangum, FastAPI: no HTTP) against a fresh moto server, per-caller
+rate limits off; each figure is the mean of REPEAT warm requests (see bench/content.py for how capacity is
+estimated). The logs are written through the real code path (one transaction each, day counters included),
+spread over the last 90 local days.
+"""
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.content import Meter, _environment  # noqa: E402
+
+GENERATIONS = 60
+LOG_COUNTS = (10, 10_000)
+REPEAT = 10
+TARGET_RATIO = 1.2
+THREADS = 8
+
+
+def _requests(rng: random.Random) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    from shared.domain.planning import limits
+
+    days = rng.sample(limits.WEEKDAYS, rng.randint(2, 7))
+    body = {"age": rng.randint(18, 80), "gender": rng.choice(["male", "female"]), "weight": rng.randint(50, 110),
+            "height": rng.randint(150, 200), "fitnessLevel": rng.choice(limits.LEVELS),
+            "goals": rng.sample(limits.GOALS, rng.randint(1, 3))}
+    return {
+        "workout": ({**body, "workoutDays": days, "sessionDuration": rng.choice([20, 30, 45, 60, 90]),
+                     "equipment": rng.sample(limits.EQUIPMENT[1:], rng.randint(0, 5)),
+                     "injuries": rng.sample(limits.INJURIES, rng.randint(0, 2))},
+                    {"daysPerWeek": rng.randint(1, len(days)), "durationWeeks": rng.randint(1, 16)}),
+        "nutrition": ({**body, "dietaryRestrictions": rng.sample(limits.DIETARY_RESTRICTIONS, rng.randint(0, 2))},
+                      {"mealTypes": ["breakfast", "lunch", "dinner", "snack"], "durationDays": rng.randint(7, 28)}),
+        "class": ({**body, "availableDays": days}, {"durationWeeks": rng.randint(1, 16), "sessionDuration": 45}),
+    }
+
+
+def _generation() -> dict[str, tuple[float, float]]:
+    from shared.domain.planning import class_plan, nutrition, workout
+
+    catalog = [{"id": n, "name": f"Class {n}", "duration": [15, 20, 30, 45, 60][n % 5],
+                "intensity": ["low", "medium", "high"][n % 3],
+                "category": ["HIIT", "Yoga", "Strength", "Pilates", "Cardio"][n % 5], "isLive": False}
+               for n in range(1, 201)]
+    engines = {"workout": workout.generate, "nutrition": nutrition.generate,
+               "class": lambda p, q: class_plan.generate(p, q, catalog)}
+    rng = random.Random(7)
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(GENERATIONS):
+        for name, (profile, preferences) in _requests(rng).items():
+            started = time.perf_counter()
+            engines[name](profile, preferences)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: (statistics.median(t), sorted(t)[int(len(t) * 0.95) - 1]) for name, t in times.items()}
+
+
+def _member(logs: int) -> tuple[str, str, str]:
+    """A client and member with saved plans and `logs` progress logs; (client id, api key, user id)."""
+    from shared import clock
+    from shared.domain import accounts, plans, progress
+    from shared.domain import provisioning as p
+
+    client = p.create_client(f"Bench plans {logs}", client_id=f"bench-plans-{logs}-{secrets.token_hex(2)}",
+                             quota={"ratePerSecond": 1_000_000, "burst": 1_000_000},
+                             features={"workout_builder": True, "nutrition": True})
+    key, _ = p.issue_api_key(client["id"], label="bench")
+    user = accounts.create_member(client["id"], f"bench-{secrets.token_hex(4)}@example.com", "bench-password-1",
+                                  name="Bench Member")
+    today = date.fromtimestamp(clock.now())
+    start = (today - timedelta(days=60)).isoformat()
+    plans.save(client["id"], user["id"], "workout", {"workoutDays": ["mon", "wed", "fri"]},
+               {"durationWeeks": 16}, start)
+    plans.save(client["id"], user["id"], "nutrition", {"age": 35, "gender": "female", "weight": 65, "height": 168},
+               {"duration": "16 weeks"}, start)
+
+    def one(n: int) -> None:
+        on = (today - timedelta(days=n % 90)).isoformat()
+        kind = ("water", "nutrition", "workout")[n % 3]
+        fields: dict[str, Any] = {"date": on}
+        if kind == "water":
+            fields["amountMl"] = 250
+        elif kind == "nutrition":
+            fields.update({"mealType": "lunch", "name": "Salad", "calories": 500})
+        else:
+            fields.update({"name": "Full body A", "durationMinutes": 40})
+        progress.add_log(client["id"], user["id"], kind, fields)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(one, range(logs)))
+    return client["id"], key, user["id"]
+
+
+def _costs(logs: int) -> dict[str, dict[str, float]]:
+    from local.gateway import Gateway
+    from shared.auth import tokens
+
+    client_id, key, user_id = _member(logs)
+    token, _ = tokens.issue(user_id, client_id, "user", ttl_seconds=3600)
+    meter = Meter(Gateway(), {"X-API-Key": key, "Authorization": f"Bearer {token}"})
+    meter.once("GET", "/api/v1/health")
+    requests = {
+        "daily plan": ("GET", "/api/v1/users/me/daily-plan", None),
+        "dashboard week": ("GET", "/api/v1/progress/dashboard?period=week", None),
+        "dashboard month": ("GET", "/api/v1/progress/dashboard?period=month", None),
+        "log water": ("POST", "/api/v1/progress/water", {"amountMl": 200}),
+        "logs page 1": ("GET", "/api/v1/progress/logs?limit=20", None),
+    }
+    results = {}
+    for name, request in requests.items():
+        meter.once(*request)
+        runs = [meter.once(*request) for _ in range(REPEAT)]
+        results[name] = {k: statistics.mean(r[k] for r in runs) for k in ("trips", "items", "rcu", "wcu")}
+        results[name]["ms"] = statistics.median(r["ms"] for r in runs)
+    return results
+
+
+def main() -> None:
+    _environment()
+    os.environ["TABLE_NAME"] = "stvos-bench-plans"
+    from local.dynamo import create_table, start_moto
+    from shared.db.repository import get_repository
+    from shared.settings import get_settings, reset_caches
+
+    generation = _generation()
+    print("\nPlan generation, rules engine in-process (ms over "
+          f"{GENERATIONS} varied requests per type)")
+    print(f"{'plan':<11}{'p50':>8}{'p95':>8}")
+    for name, (p50, p95) in generation.items():
+        print(f"{name:<11}{p50:>8.1f}{p95:>8.1f}")
+    server, endpoint = start_moto()
+    previous = os.environ.get("DYNAMODB_ENDPOINT")
+    os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    reset_caches()
+    get_repository.cache_clear()
+    try:
+        create_table(get_repository().client, get_settings().table_name)
+        started = time.perf_counter()
+        by_logs = {count: _costs(count) for count in LOG_COUNTS}
+        print(f"\nPlans and progress: DynamoDB cost per request with {LOG_COUNTS[0]} and {LOG_COUNTS[1]:,} logs "
+              f"(warm, mean of {REPEAT}; seeded and measured in {time.perf_counter() - started:.0f} s)")
+        print(f"{'request':<17}{'logs':>7}{'trips':>7}{'items':>8}{'RCU':>7}{'WCU':>6}{'p50 ms':>8}")
+        small, large = LOG_COUNTS
+        for name in by_logs[small]:
+            for count in LOG_COUNTS:
+                r = by_logs[count][name]
+                print(f"{name:<17}{count:>7}{r['trips']:>7.1f}{r['items']:>8.1f}{r['rcu']:>7.1f}{r['wcu']:>6.1f}"
+                      f"{r['ms']:>8.1f}")
+            a, b = by_logs[small][name], by_logs[large][name]
+            ratio = max((b[k] / a[k]) if a[k] else 1.0 for k in ("trips", "items"))
+            print(f"{'':<17}{'ratio':>7}{ratio:>7.2f}   (target <= {TARGET_RATIO}x: "
+                  f"{'ok' if ratio <= TARGET_RATIO else 'OVER TARGET'})")
+        print("Items include the authorizer's revocation GetItem. The daily plan reads the member, the plan pointer,\n"
+              "the active plans and the day's counters; the dashboard the day counters of the period, the one\n"
+              "before and a 92-day streak window (at most ~190 items, however many logs), plus watch-time hours.")
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("DYNAMODB_ENDPOINT", None)
+        else:
+            os.environ["DYNAMODB_ENDPOINT"] = previous
+        reset_caches()
+        get_repository.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
