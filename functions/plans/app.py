@@ -10,6 +10,7 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared.domain import plans
+from shared.domain.member_days import DATE_PATTERN
 from shared.domain.clients import require_feature
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import ClientTenant, Tenant, UserCaller
@@ -34,7 +35,7 @@ Weight = Annotated[float, Field(ge=30, le=300, description="Kilograms")]
 Height = Annotated[float, Field(ge=100, le=250, description="Centimetres")]
 WEEKS = r"^([1-9]|1[0-6]) weeks?$"
 DAYS_OR_WEEKS = r"^(([1-9]|[1-9][0-9]|10[0-9]|11[0-2]) days?|([1-9]|1[0-6]) weeks?)$"
-StartDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD; default today in the "
+StartDate = Annotated[str, Field(pattern=DATE_PATTERN, description="YYYY-MM-DD; default today in the "
                                                                              "member's time zone")]
 
 
@@ -495,7 +496,7 @@ def list_plans(caller: UserCaller,
     return ok(plans.history(caller.client_id, caller.user_id, type, status, page, limit))
 
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
+DATE = DATE_PATTERN
 
 
 @app.get(f"{API}/users/me/daily-plan", response_model=Envelope.of(DailyPlan), responses=errors("NOT_FOUND"))

@@ -9,6 +9,7 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared.domain import progress
+from shared.domain.member_days import DATE_PATTERN, INSTANT_PATTERN
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
@@ -17,7 +18,7 @@ from shared.views import Pagination
 
 app = create_app("progress")
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
+DATE = DATE_PATTERN
 MealType = Literal["breakfast", "lunch", "dinner", "snack"]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 ClientLogId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$", description="The app's own id for this log: "
@@ -41,7 +42,7 @@ class ExerciseIn(ApiModel):
 
 class WorkoutLog(ApiModel):
     date: LocalDate | None = None
-    completedAt: Instant | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$",
+    completedAt: Instant | None = Field(None, pattern=INSTANT_PATTERN,
                                         description="When it ended (UTC); its local date is the log's date")
     clientLogId: ClientLogId | None = None
     planId: str | None = Field(None, pattern=r"^wp_[0-9a-f]{20}$")

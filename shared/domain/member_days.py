@@ -22,8 +22,17 @@ def today(tz: tzinfo) -> date:
     return datetime.fromtimestamp(clock.now(), tz).date()
 
 
-def local_date(instant: str, tz: tzinfo) -> date:
-    return datetime.fromtimestamp(clock.parse_iso(instant), tz).date()
+def local_date(instant: str, tz: tzinfo, field: str = "completedAt") -> date:
+    try:
+        return datetime.fromtimestamp(clock.parse_iso(instant), tz).date()
+    except (ValueError, OverflowError, OSError):
+        raise AppError("VALIDATION_ERROR", f"Invalid request: {field}",
+                       [{"field": field, "reason": "an ISO-8601 UTC instant such as 2026-03-02T08:15:00Z"}]) from None
+
+
+# A calendar date as the API takes it (years 2000-2099: arithmetic on a plan's weeks never leaves the calendar).
+DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+INSTANT_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
 
 
 def parse_date(value: str, field: str) -> date:
