@@ -1,19 +1,25 @@
 """Onboarding before registration: save or merge a profile, resume it, rank coaches, choose one.
-Key-only routes: the client comes from the API key, the session from its id (see shared/domain/onboarding.py)."""
+Key-only routes: the client comes from the API key, the session from its id, a bearer secret
+(see shared/domain/onboarding.py)."""
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Path, Response
+from fastapi import Header, Path, Response
 from mangum import Mangum
 
 from shared.domain import onboarding
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import ClientTenant
-from shared.http.envelope import Envelope, Instant, Number, View, field
+from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.views import FitnessGoal, FitnessLevel, ProfileView
 
 app = create_app("onboarding")
+
+SESSION_ID = Path(pattern=onboarding.SESSION_ID_PATTERN, description=onboarding.SESSION_ID_SECRET)
+RESUME_TOKEN = Header(alias=onboarding.RESUME_TOKEN_HEADER, pattern=onboarding.RESUME_TOKEN_PATTERN,
+                      description="The `resumeToken` returned when the session was created (201). A header, not a "
+                                  "query parameter, so that it stays out of URLs, proxies' and servers' logs.")
 
 
 class WizardProfile(ProfileView):
@@ -22,11 +28,19 @@ class WizardProfile(ProfileView):
 
 class OnboardingSession(View):
     """A wizard's answers, kept 24 hours from the first save."""
-    sessionId: str = field("unique-session-id", "The id the app chose")
+    sessionId: str = field("unique-session-id", "The id the app chose, or the server made when it sent none. "
+                           + onboarding.SESSION_ID_SECRET)
     profile: WizardProfile
     coachId: int | None = field(5, "The chosen coach; null until one is selected")
     expiresAt: Instant = field("2026-03-01T12:00:00Z", "24 hours after the first save; never moved")
     createdAt: Instant = field("2026-02-28T12:00:00Z")
+
+
+class SavedSession(OnboardingSession):
+    """A save: the session, and its resume token when this save created it."""
+    resumeToken: str | None = optional("tUkPL3MNvUuhuHpFbbp32kEtyT41318U", "Only in the answer that created the "
+                                       "session (201), null otherwise: keep it, reading the profile back "
+                                       "(`GET /onboarding/profile/{sessionId}`, header `X-Resume-Token`) needs it")
 
 
 class CoachMatch(View):
@@ -52,36 +66,53 @@ class Recommendations(View):
 
 
 # 201 starts a session, 200 merges into a live one
-@app.post(f"{API}/onboarding/profile", status_code=201, response_model=Envelope.of(OnboardingSession),
-          responses={200: {"description": "Merged into the live session", "model": Envelope.of(OnboardingSession)},
+@app.post(f"{API}/onboarding/profile", status_code=201, response_model=Envelope.of(SavedSession),
+          description="Starts a session (201) or merges the answers into a live one (200). Without `sessionId` "
+                      "the server makes one. The session id is a bearer secret. Only the 201 answer carries "
+                      "`resumeToken` (keep it: reading the profile back needs it); a 200 answer shows only the "
+                      "profile fields sent in this request (the others are null).",
+          responses={200: {"description": "Merged into the live session", "model": Envelope.of(SavedSession)},
                      **errors("NO_DEFAULT_CLIENT")})
 def save_profile(body: onboarding.SaveProfile, tenant: ClientTenant, response: Response) -> dict[str, Any]:
-    onboarding.check_agent_session(tenant.caller, body.sessionId)
-    item, created = onboarding.save_profile(tenant.id, body.sessionId, body.given())
-    response.status_code = 201 if created else 200
-    return ok(onboarding.view(item))
+    onboarding.check_agent_session(tenant.caller, body.sessionId or "")  # an agent stays on its own session
+    given = body.given()
+    item, resume_token = onboarding.save_profile(tenant.id, body.sessionId, given)
+    if resume_token is None:
+        response.status_code = 200
+        return ok(onboarding.view(item, shown=set(given)))
+    return ok({**onboarding.view(item), "resumeToken": resume_token})
 
 
 @app.get(f"{API}/onboarding/profile/{{sessionId}}", response_model=Envelope.of(OnboardingSession),
+         description="The saved answers, for the session's creator: send the `resumeToken` of the 201 answer in "
+                     "the `X-Resume-Token` header. An unknown, expired or consumed id and a wrong token get the "
+                     "same 404; unknown ids are throttled per source address (429 with Retry-After).",
          responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
-def get_profile(tenant: ClientTenant,
-                sessionId: str = Path(pattern=onboarding.SESSION_ID_PATTERN)) -> dict[str, Any]:  # noqa: N803
+def get_profile(tenant: ClientTenant, sessionId: str = SESSION_ID,  # noqa: N803
+                resume_token: str = RESUME_TOKEN) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, sessionId)
-    return ok(onboarding.view(onboarding.get_session(tenant.id, sessionId)))
+    item = onboarding.resume(tenant.id, sessionId, resume_token, tenant.caller.source_ip)
+    return ok(onboarding.view(item))
 
 
 @app.post(f"{API}/onboarding/recommend-coaches", response_model=Envelope.of(Recommendations),
+          description="Coaches ranked for the session's profile. Unknown ids are throttled per source address.",
           responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def recommend_coaches(body: onboarding.RecommendCoaches, tenant: ClientTenant) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, body.sessionId)
-    return ok(onboarding.recommend(tenant.id, body.sessionId, body.fitnessGoal, body.fitnessLevel))
+    return ok(onboarding.recommend(tenant.id, body.sessionId, body.fitnessGoal, body.fitnessLevel,
+                                   tenant.caller.source_ip))
 
 
 @app.post(f"{API}/onboarding/select-coach", response_model=Envelope.of(OnboardingSession),
+          description="Saves the chosen coach. The answer's profile fields are null: reading the answers back needs the "
+                      "resume token (`GET /onboarding/profile/{sessionId}`). Unknown ids are throttled per source "
+                      "address.",
           responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def select_coach(body: onboarding.SelectCoach, tenant: ClientTenant) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, body.sessionId)
-    return ok(onboarding.view(onboarding.select_coach(tenant.id, body.sessionId, body.coachId)))
+    item = onboarding.select_coach(tenant.id, body.sessionId, body.coachId, tenant.caller.source_ip)
+    return ok(onboarding.view(item, shown=set()))
 
 
 handler = Mangum(app, lifespan="off")

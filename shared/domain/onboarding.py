@@ -1,29 +1,41 @@
-"""Onboarding before registration: a profile saved under a client-chosen session id, coach recommendations
-and the chosen coach.
+"""Onboarding before registration: a profile saved under a session id, coach recommendations and the chosen coach.
+
+The session id is a bearer secret: whoever holds it can add answers, rank coaches, choose one and register with
+the profile. An app that sends no `sessionId` gets one made by the server (192 random bits); an app may still
+choose its own (the guide's `"unique-session-id"`), at the risk of its being guessed. Creating a session also
+returns a `resumeToken` (192 random bits, stored only as its SHA-256) that reading the profile back
+(`GET /onboarding/profile/{sessionId}`) requires in the `X-Resume-Token` header. Answers to a caller without it
+show only the answers that caller sent in the same request, never the stored age, weight or height.
+Lookups by id are throttled per source address: each takes a token from the address's probe bucket up front
+(so concurrent guesses cannot all pass) and a hit gives it back; a miss is a security event.
 
 The item lives at `keys.onboarding(client, sessionId)` with `profile` (a map of the fields below), an
-optional `coachId`, `createdAt`, `expiresAt` (ISO) and `ttl` (epoch seconds), both 24 hours after creation
-and never moved by later merges. DynamoDB deletes expired items late, so every read checks `ttl` itself;
-every write is conditional on the item being alive, so nothing revives a session that expired or that a
+optional `coachId`, `resumeTokenHash`, `createdAt`, `expiresAt` (ISO) and `ttl` (epoch seconds), both 24 hours
+after creation and never moved by later merges. DynamoDB deletes expired items late, so every read checks `ttl`
+itself; every write is conditional on the item being alive, so nothing revives a session that expired or that a
 registration consumed (registration reads the item and deletes it in the user's transaction).
 
 Cost: a save is one conditional UpdateItem (two writes when it creates the session), a read one strongly
-consistent GetItem, a recommendation one GetItem and one Query of the client's coaches, a selection one
-two-item transaction.
+consistent GetItem plus the probe bucket's UpdateItem (two when it gives the token back), a recommendation one
+GetItem and one Query of the client's coaches, a selection one two-item transaction (both plus the probe bucket).
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import contextlib
+import secrets
+from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared import clock
+from shared import clock, ratelimit
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
 from shared.domain import clients, coach_matching, text
+from shared.domain.refresh_tokens import token_hash
 from shared.errors import AppError, service_unavailable
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
+from shared.logs import security_event
 
 SESSION_SECONDS = 24 * 3600
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
@@ -32,7 +44,13 @@ PROFILE_FIELDS = ("name", "age", "gender", "height", "weight", "fitnessGoal", "f
 FitnessGoal = Literal["weight_loss", "muscle_gain", "strength", "endurance", "flexibility", "general_fitness",
                       "stress_relief"]
 FitnessLevel = Literal["beginner", "intermediate", "advanced"]
-SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
+SESSION_ID_SECRET = ("A bearer secret: whoever holds it can add to this profile, rank coaches for it, choose one and "
+                     "register with it. Keep it on the device that made it; never share it.")
+SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN), Field(description=SESSION_ID_SECRET)]
+RESUME_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32,128}$"
+RESUME_TOKEN_HEADER = "X-Resume-Token"
+PROBE_BURST = 10  # lookups of unknown session ids one address may make in a row...
+PROBE_PER_MINUTE = 10  # ...then one more every 6 seconds
 
 
 class ProfileFields(ApiModel):
@@ -56,7 +74,8 @@ class ProfileFields(ApiModel):
 
 
 class SaveProfile(ProfileFields):
-    sessionId: SessionId
+    sessionId: Annotated[SessionId | None, Field(description=SESSION_ID_SECRET + " Leave it out and the server "
+                                                 "makes one (192 random bits) and returns it.")] = None
 
 
 class RecommendCoaches(ApiModel):
@@ -85,10 +104,49 @@ def is_alive(item: dict[str, Any] | None, now: float) -> bool:
     return item is not None and int(item.get("ttl") or 0) > now
 
 
-def view(item: dict[str, Any]) -> dict[str, Any]:
+def view(item: dict[str, Any], shown: set[str] | frozenset[str] | None = None) -> dict[str, Any]:
+    """The session as answered; `shown` limits the profile to those fields, the others null (None: every field)."""
     stored = item.get("profile") or {}
-    return {"sessionId": item["sessionId"], "profile": {name: stored.get(name) for name in PROFILE_FIELDS},
+    profile = {name: stored.get(name) if shown is None or name in shown else None for name in PROFILE_FIELDS}
+    return {"sessionId": item["sessionId"], "profile": profile,
             "coachId": item.get("coachId"), "expiresAt": item["expiresAt"], "createdAt": item["createdAt"]}
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def holds_resume_token(item: dict[str, Any], resume_token: str | None) -> bool:
+    stored = str(item.get("resumeTokenHash") or "")
+    return bool(stored and resume_token) and secrets.compare_digest(stored, token_hash(str(resume_token)))
+
+
+def probe_scope(source_ip: str) -> str:
+    return f"onboarding-probe#{source_ip}"
+
+
+@contextlib.contextmanager
+def probe_guard(client_id: str, source_ip: str) -> Iterator[None]:
+    """Around a lookup by session id from `source_ip`: one probe token is taken up front (so that concurrent
+    guesses cannot all pass) and given back when the session was found; a miss keeps it and is logged."""
+    ratelimit.take(probe_scope(source_ip), PROBE_PER_MINUTE, PROBE_BURST)
+    try:
+        yield
+    except AppError as error:
+        if error.code == "ONBOARDING_SESSION_NOT_FOUND":
+            security_event("onboarding_session_probe", clientId=client_id, sourceIp=source_ip)
+        raise
+    ratelimit.give_back(probe_scope(source_ip), PROBE_PER_MINUTE)
+
+
+def resume(client_id: str, session_id: str, resume_token: str, source_ip: str) -> dict[str, Any]:
+    """The live session for its creator: 404 ONBOARDING_SESSION_NOT_FOUND alike for an unknown, expired or
+    consumed id and for a wrong resume token (an id's existence is not told to who lacks its token)."""
+    with probe_guard(client_id, source_ip):
+        item = get_session(client_id, session_id)
+        if not holds_resume_token(item, resume_token):
+            raise session_not_found()
+    return item
 
 
 def get_session(client_id: str, session_id: str) -> dict[str, Any]:
@@ -99,15 +157,24 @@ def get_session(client_id: str, session_id: str) -> dict[str, Any]:
     return item  # type: ignore[return-value]
 
 
-def save_profile(client_id: str, session_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Merge `fields` into a live session, or start a new one: (the stored item, whether it was created)."""
+def save_profile(client_id: str, session_id: str | None,
+                 fields: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Merge `fields` into a live session, or start a new one (under a new id when `session_id` is None):
+    (the stored item, the resume token when this call created the session, else None)."""
+    if session_id is None:
+        for _ in range(3):  # 192 random bits do not collide; an expired item may sit under the id all the same
+            try:
+                return _create(client_id, new_session_id(), fields)
+            except ConditionFailed:
+                continue
+        raise service_unavailable(1)
     for _ in range(3):  # a concurrent create or expiry between the two conditional writes: try again
         try:
-            return _merge(client_id, session_id, fields), False
+            return _merge(client_id, session_id, fields), None
         except ConditionFailed:
             pass
         try:
-            return _create(client_id, session_id, fields), True
+            return _create(client_id, session_id, fields)
         except ConditionFailed:
             continue
     raise service_unavailable(1)
@@ -127,15 +194,16 @@ def _merge(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str,
                                    condition="attribute_exists(PK) AND #ttl > :now", names=names, values=values)
 
 
-def _create(client_id: str, session_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _create(client_id: str, session_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], str]:
     created = int(clock.now())
     expires = created + SESSION_SECONDS
+    resume_token = secrets.token_urlsafe(24)
     item = {**keys.onboarding(client_id, session_id), "sessionId": session_id, "clientId": client_id,
-            "profile": dict(fields), "createdAt": clock.iso(created), "updatedAt": clock.iso(created),
-            "expiresAt": clock.iso(expires), "ttl": expires}
+            "profile": dict(fields), "resumeTokenHash": token_hash(resume_token), "createdAt": clock.iso(created),
+            "updatedAt": clock.iso(created), "expiresAt": clock.iso(expires), "ttl": expires}
     get_repository().put(item, condition="attribute_not_exists(PK) OR #ttl <= :now", names={"#ttl": "ttl"},
                          values={":now": created})
-    return item
+    return item, resume_token
 
 
 def list_coaches(client_id: str) -> list[dict[str, Any]]:
@@ -143,9 +211,11 @@ def list_coaches(client_id: str) -> list[dict[str, Any]]:
     return get_repository().query(keys.catalog_pk(client_id), sk_prefix=keys.COACH_PREFIX)
 
 
-def recommend(client_id: str, session_id: str, goal: str | None, level: str | None) -> dict[str, Any]:
+def recommend(client_id: str, session_id: str, goal: str | None, level: str | None,
+              source_ip: str) -> dict[str, Any]:
     """Active coaches of the client ranked for the stored profile; `goal`/`level` override it for this call."""
-    profile = get_session(client_id, session_id).get("profile") or {}
+    with probe_guard(client_id, source_ip):
+        profile = get_session(client_id, session_id).get("profile") or {}
     goal = goal or profile.get("fitnessGoal")
     level = level or profile.get("fitnessLevel")
     matches = coach_matching.rank(list_coaches(client_id), client_id, goal, level)
@@ -161,8 +231,13 @@ def _coach_card(match: coach_matching.Match) -> dict[str, Any]:
             "reasons": list(match.reasons)}
 
 
-def select_coach(client_id: str, session_id: str, coach_id: int) -> dict[str, Any]:
+def select_coach(client_id: str, session_id: str, coach_id: int, source_ip: str) -> dict[str, Any]:
     """Save the chosen coach on a live session; the coach must be an active coach of the same client."""
+    with probe_guard(client_id, source_ip):
+        return _select_coach(client_id, session_id, coach_id)
+
+
+def _select_coach(client_id: str, session_id: str, coach_id: int) -> dict[str, Any]:
     repo = get_repository()
     now = int(clock.now())
     try:

@@ -179,7 +179,8 @@ def test_given_an_onboarding_session_and_a_coach_when_registering_then_both_move
     assert user["name"] == "Jane"
     assert _coach(studio, 5)["memberCount"] == members_before + 1
     # and the onboarding session is consumed: gone for reads, unusable for a second registration
-    assert _fresh(api).get(f"/onboarding/profile/{session}", api_key=key).status == 404
+    assert _fresh(api).get(f"/onboarding/profile/{session}", api_key=key,
+                           headers={"X-Resume-Token": "t" * 32}).status == 404
     again = _fresh(api).post("/auth/register", {"email": _email(), "password": "securepassword",
                                                 "sessionId": session}, api_key=key)
     assert again.status == 404 and again.json["code"] == "ONBOARDING_SESSION_NOT_FOUND"

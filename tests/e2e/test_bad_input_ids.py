@@ -98,12 +98,14 @@ def test_given_a_class_of_another_client_then_404_and_no_session_is_started(api,
 def test_given_a_coach_of_another_client_then_404_and_the_onboarding_choice_is_unchanged(api, demo):
     key, session = demo["apiKeys"]["studio"], f"ids-{uuid.uuid4().hex}"
     theirs, ours = _of(demo, "coaches", "partner")["id"], _of(demo, "coaches", "studio")["id"]
-    assert fresh(api).post("/onboarding/profile", {"sessionId": session}, api_key=key).status == 201
+    started = fresh(api).post("/onboarding/profile", {"sessionId": session}, api_key=key)
+    assert started.status == 201
+    resume = {"X-Resume-Token": started.data["resumeToken"]}
     assert fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": ours},
                            api_key=key).status == 200
     envelope(fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": theirs}, api_key=key),
              404, "NOT_FOUND")
-    assert fresh(api).get(f"/onboarding/profile/{session}", api_key=key).data["coachId"] == ours
+    assert fresh(api).get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["coachId"] == ours
     address = f"ids-{uuid.uuid4().hex[:12]}@example.com"
     envelope(fresh(api).post("/auth/register", {"email": address, "password": "securepassword", "coachId": theirs},
                              api_key=key), 404, "NOT_FOUND")
@@ -133,9 +135,12 @@ def test_given_a_viewing_session_of_another_member_or_client_then_404_and_it_is_
 def test_given_an_onboarding_session_of_another_client_then_it_is_unknown_and_unchanged(api, demo):
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     session = f"ids-{uuid.uuid4().hex}"
-    assert fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Jane", "age": 28},
-                           api_key=studio).status == 201
-    envelope(fresh(api).get(f"/onboarding/profile/{session}", api_key=partner), 404, "ONBOARDING_SESSION_NOT_FOUND")
+    started = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Jane", "age": 28},
+                              api_key=studio)
+    assert started.status == 201
+    resume = {"X-Resume-Token": started.data["resumeToken"]}  # even the studio's own resume token
+    envelope(fresh(api).get(f"/onboarding/profile/{session}", api_key=partner, headers=resume), 404,
+             "ONBOARDING_SESSION_NOT_FOUND")
     envelope(fresh(api).post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=partner), 404,
              "ONBOARDING_SESSION_NOT_FOUND")
     envelope(fresh(api).post("/onboarding/select-coach",
@@ -149,7 +154,7 @@ def test_given_an_onboarding_session_of_another_client_then_it_is_unknown_and_un
     theirs = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Mallory", "age": 99},
                              api_key=partner)
     assert theirs.status == 201 and theirs.data["profile"]["name"] == "Mallory"
-    ours = fresh(api).get(f"/onboarding/profile/{session}", api_key=studio).data
+    ours = fresh(api).get(f"/onboarding/profile/{session}", api_key=studio, headers=resume).data
     assert ours["profile"]["name"] == "Jane" and ours["profile"]["age"] == 28
 
 

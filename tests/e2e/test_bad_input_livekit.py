@@ -114,12 +114,14 @@ def test_given_the_onboarding_session_id_of_another_client_then_the_agent_gets_n
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     partner_coach = next(c["id"] for c in demo["coaches"] if c["clientId"] == demo["clients"]["partner"]["id"])
     session = f"livekit-{uuid.uuid4().hex}"
-    assert fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Fay"}, api_key=partner).status == 201
+    started = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Fay"}, api_key=partner)
+    assert started.status == 201
     assert fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": partner_coach},
                            api_key=partner).status == 200
     claims, metadata = granted(mint(api, studio, {"sessionId": session}), demo["clients"]["studio"]["id"])
     assert metadata["clientId"] == demo["clients"]["studio"]["id"] and metadata["coachId"] is None
     assert metadata["humeConfigId"] == "studio-default-evi-config"
     assert "fitco" not in json.dumps(metadata).lower()
-    theirs = fresh(api).get(f"/onboarding/profile/{session}", api_key=partner).data
+    theirs = fresh(api).get(f"/onboarding/profile/{session}", api_key=partner,
+                            headers={"X-Resume-Token": started.data["resumeToken"]}).data
     assert theirs["coachId"] == partner_coach and theirs["profile"]["name"] == "Fay"

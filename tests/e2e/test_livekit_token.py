@@ -205,11 +205,14 @@ def test_given_an_anonymous_agent_credential_then_it_saves_its_own_onboarding_an
     saved = api.post("/onboarding/profile", {"sessionId": session, "fitnessGoal": "endurance", "age": 35},
                      api_key=key, token=credential)
     assert saved.status == 201
-    assert api.get(f"/onboarding/profile/{session}", token=credential).data["profile"]["age"] == 35  # no key needed
+    resume = {"X-Resume-Token": saved.data["resumeToken"]}  # the agent started the session: it holds the token
+    assert api.get(f"/onboarding/profile/{session}", token=credential,
+                   headers=resume).data["profile"]["age"] == 35  # no key needed
     ranked = api.post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=key, token=credential)
     assert ranked.status == 200 and ranked.data["coaches"]
     assert api.get("/content/classes", token=credential).status == 200  # recommending classes
-    assert api.get(f"/onboarding/profile/{session}", api_key=key).data["profile"]["fitnessGoal"] == "endurance"
+    assert api.get(f"/onboarding/profile/{session}", api_key=key,
+                   headers=resume).data["profile"]["fitnessGoal"] == "endurance"
 
 
 def test_given_an_anonymous_agent_credential_then_another_session_is_forbidden(api, demo):
@@ -218,7 +221,8 @@ def test_given_an_anonymous_agent_credential_then_another_session_is_forbidden(a
     other = f"someone-else-{secrets.token_hex(6)}"
     reply = api.post("/onboarding/profile", {"sessionId": other, "age": 50}, api_key=key, token=credential)
     assert reply.status == 403 and reply.code == "FORBIDDEN"
-    assert api.get(f"/onboarding/profile/{other}", api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    assert api.get(f"/onboarding/profile/{other}", api_key=key,
+                   headers={"X-Resume-Token": "t" * 32}).code == "ONBOARDING_SESSION_NOT_FOUND"
 
 
 @pytest.mark.parametrize("method, path, body", [

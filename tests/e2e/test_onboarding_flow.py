@@ -36,6 +36,17 @@ def new_session() -> str:
     return f"test-{secrets.token_hex(10)}"
 
 
+def started(api: Any, key: str, body: dict[str, Any]) -> tuple[str, str]:
+    """Start a session: (its id, its resume token)."""
+    reply = api.post("/onboarding/profile", body, api_key=key)
+    assert reply.status == 201, reply.json
+    return reply.data["sessionId"], reply.data["resumeToken"]
+
+
+def resumed(api: Any, key: str, session: str, resume_token: str) -> Any:
+    return api.get(f"/onboarding/profile/{session}", api_key=key, headers={"X-Resume-Token": resume_token})
+
+
 def studio_coach_ids(demo: dict[str, Any]) -> set[int]:
     return {c["id"] for c in demo["coaches"] if c["clientId"] == demo["clients"]["studio"]["id"]}
 
@@ -58,9 +69,10 @@ def gym(local_api) -> dict[str, Any]:
 def test_given_the_guide_requests_when_sent_as_written_then_profile_ranked_coaches_and_the_choice_are_kept(
         api, demo):
     key = demo["apiKeys"]["studio"]
+    get_repository().delete(keys.onboarding(demo["clients"]["studio"]["id"], "unique-session-id"))  # a fresh start
 
     saved = api.request("POST", "/onboarding/profile", body=GUIDE_PROFILE, headers={**JSON, "X-API-Key": key})
-    assert saved.status in (200, 201)  # 201 when it starts the session, 200 when an earlier run left it alive
+    assert saved.status == 201
     assert saved.json["success"] is True
     assert saved.data["sessionId"] == "unique-session-id"
     assert saved.data["profile"] == {"name": "Jane", "age": 28, "gender": "female", "height": 170, "weight": 65,
@@ -86,11 +98,11 @@ def test_given_the_guide_requests_when_sent_as_written_then_profile_ranked_coach
     assert chosen.status == 200
     assert chosen.data["coachId"] == 5 and chosen.data["sessionId"] == "unique-session-id"
 
-    resumed = api.get("/onboarding/profile/unique-session-id", api_key=key)
-    assert resumed.status == 200
-    assert resumed.data["coachId"] == 5
-    assert resumed.data["profile"]["fitnessGoal"] == "weight_loss"
-    assert resumed.data["expiresAt"] == saved.data["expiresAt"]
+    again = resumed(api, key, "unique-session-id", saved.data["resumeToken"])
+    assert again.status == 200
+    assert again.data["coachId"] == 5
+    assert again.data["profile"]["fitnessGoal"] == "weight_loss"
+    assert again.data["expiresAt"] == saved.data["expiresAt"]
 
 
 def test_given_the_same_requests_twice_then_the_answer_is_the_same_ranking(api, demo):
@@ -113,9 +125,10 @@ def test_given_a_new_session_then_201_and_later_answers_merge_without_erasing_or
     merged = api.post("/onboarding/profile", {"sessionId": session, "fitnessGoal": "strength", "age": None},
                       api_key=key)
     assert merged.status == 200
-    assert merged.data["profile"]["name"] == "Ada" and merged.data["profile"]["age"] == 31
-    assert merged.data["profile"]["fitnessGoal"] == "strength"
-    assert merged.data["expiresAt"] == created.data["expiresAt"]
+    assert {k: v for k, v in merged.data["profile"].items() if v is not None} == {"fitnessGoal": "strength"}
+    assert merged.data["expiresAt"] == created.data["expiresAt"] and merged.data["resumeToken"] is None
+    stored = resumed(api, key, session, created.data["resumeToken"]).data["profile"]
+    assert stored["name"] == "Ada" and stored["age"] == 31 and stored["fitnessGoal"] == "strength"
 
 
 def test_given_a_stored_session_then_its_item_carries_the_ttl_epoch_24_hours_after_creation(api, demo):
@@ -156,14 +169,13 @@ def test_given_no_api_key_then_the_gateway_refuses_before_the_wizard(api):
 
 # --- expiry and consumption --------------------------------------------------------------------------------
 def test_given_24h_and_1s_passed_then_the_session_is_gone_for_get_recommend_and_select(api, demo, clock):
-    key, session = demo["apiKeys"]["studio"], new_session()
-    assert api.post("/onboarding/profile", {"sessionId": session, "fitnessGoal": "weight_loss"},
-                    api_key=key).status == 201
+    key = demo["apiKeys"]["studio"]
+    session, token = started(api, key, {"sessionId": new_session(), "fitnessGoal": "weight_loss"})
     clock.advance(DAY - 1)
-    assert api.get(f"/onboarding/profile/{session}", api_key=key).status == 200
+    assert resumed(api, key, session, token).status == 200
 
     clock.advance(2)  # 24 h + 1 s after creation
-    for reply in (api.get(f"/onboarding/profile/{session}", api_key=key),
+    for reply in (resumed(api, key, session, token),
                   api.post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=key),
                   api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 5}, api_key=key)):
         assert reply.status == 404
@@ -184,12 +196,12 @@ def test_given_an_expired_session_when_saved_again_then_a_fresh_session_without_
 
 
 def test_given_a_session_consumed_by_a_registration_then_it_is_gone_and_selecting_does_not_revive_it(api, demo):
-    key, session = demo["apiKeys"]["studio"], new_session()
+    key = demo["apiKeys"]["studio"]
     studio = demo["clients"]["studio"]["id"]
-    api.post("/onboarding/profile", {"sessionId": session, "name": "Reg"}, api_key=key)
+    session, token = started(api, key, {"sessionId": new_session(), "name": "Reg"})
     get_repository().delete(keys.onboarding(studio, session))  # what registration's transaction does
 
-    assert api.get(f"/onboarding/profile/{session}", api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    assert resumed(api, key, session, token).code == "ONBOARDING_SESSION_NOT_FOUND"
     select = api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 5}, api_key=key)
     assert select.status == 404 and select.code == "ONBOARDING_SESSION_NOT_FOUND"
     assert get_repository().get(keys.onboarding(studio, session)) is None
@@ -209,14 +221,14 @@ def test_given_a_weight_loss_beginner_then_weight_loss_coaches_for_beginners_ran
 
 
 def test_given_overrides_in_the_request_then_they_rank_for_this_call_only(api, demo):
-    key, session = demo["apiKeys"]["studio"], new_session()
-    api.post("/onboarding/profile", {"sessionId": session, "fitnessGoal": "weight_loss",
-                                     "fitnessLevel": "beginner"}, api_key=key)
+    key = demo["apiKeys"]["studio"]
+    session, token = started(api, key, {"sessionId": new_session(), "fitnessGoal": "weight_loss",
+                                        "fitnessLevel": "beginner"})
     ranked = api.post("/onboarding/recommend-coaches", {"sessionId": session, "fitnessGoal": "strength",
                                                         "fitnessLevel": "advanced"}, api_key=key).data
     assert ranked["fitnessGoal"] == "strength"
     assert "strength" in ranked["coaches"][0]["specialties"] and "advanced" in ranked["coaches"][0]["levels"]
-    stored = api.get(f"/onboarding/profile/{session}", api_key=key).data["profile"]
+    stored = resumed(api, key, session, token).data["profile"]
     assert stored["fitnessGoal"] == "weight_loss" and stored["fitnessLevel"] == "beginner"
 
 
@@ -229,24 +241,23 @@ def test_given_a_client_with_an_inactive_coach_then_only_its_active_coaches_are_
 
 
 def test_given_an_inactive_coach_when_selected_then_404_and_the_choice_is_not_saved(api, gym):
-    session = new_session()
-    api.post("/onboarding/profile", {"sessionId": session, "age": 30}, api_key=gym["key"])
+    session, token = started(api, gym["key"], {"sessionId": new_session(), "age": 30})
     reply = api.post("/onboarding/select-coach", {"sessionId": session, "coachId": gym["inactive"]["id"]},
                      api_key=gym["key"])
     assert reply.status == 404 and reply.code == "NOT_FOUND"
-    assert api.get(f"/onboarding/profile/{session}", api_key=gym["key"]).data["coachId"] is None
+    assert resumed(api, gym["key"], session, token).data["coachId"] is None
 
 
 # --- tenants -----------------------------------------------------------------------------------------------
 def test_given_a_session_of_the_studio_then_the_partner_key_cannot_see_rank_or_choose_for_it(api, demo):
-    studio_key, partner_key, session = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"], new_session()
-    api.post("/onboarding/profile", {"sessionId": session, "name": "Mine"}, api_key=studio_key)
-    assert api.get(f"/onboarding/profile/{session}", api_key=partner_key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    studio_key, partner_key = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
+    session, token = started(api, studio_key, {"sessionId": new_session(), "name": "Mine"})
+    assert resumed(api, partner_key, session, token).code == "ONBOARDING_SESSION_NOT_FOUND"
     assert api.post("/onboarding/recommend-coaches", {"sessionId": session},
                     api_key=partner_key).code == "ONBOARDING_SESSION_NOT_FOUND"
     assert api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 5},
                     api_key=partner_key).code == "ONBOARDING_SESSION_NOT_FOUND"
-    assert api.get(f"/onboarding/profile/{session}", api_key=studio_key).data["profile"]["name"] == "Mine"
+    assert resumed(api, studio_key, session, token).data["profile"]["name"] == "Mine"
 
 
 def test_given_a_coach_of_another_client_when_selected_then_404_as_if_it_did_not_exist(api, demo):
@@ -260,10 +271,8 @@ def test_given_a_coach_of_another_client_when_selected_then_404_as_if_it_did_not
 
 
 def test_given_the_universal_key_without_a_bearer_then_the_wizard_runs_in_the_default_client(api, demo):
-    session = new_session()
-    saved = api.post("/onboarding/profile", {"sessionId": session, "age": 30}, api_key=demo["apiKeys"]["universal"])
-    assert saved.status == 201
-    assert api.get(f"/onboarding/profile/{session}", api_key=demo["apiKeys"]["studio"]).data["profile"]["age"] == 30
+    session, token = started(api, demo["apiKeys"]["universal"], {"sessionId": new_session(), "age": 30})
+    assert resumed(api, demo["apiKeys"]["studio"], session, token).data["profile"]["age"] == 30
 
 
 # --- registration meets the wizard -------------------------------------------------------------------------
@@ -280,16 +289,15 @@ def test_given_24h_and_1s_passed_then_registering_with_the_session_is_refused_an
 
 
 def test_given_a_registration_with_the_session_then_the_profile_moves_and_the_session_is_consumed(api, demo):
-    key, session = demo["apiKeys"]["studio"], new_session()
-    api.post("/onboarding/profile", {"sessionId": session, "name": "Noor", "fitnessGoal": "flexibility"},
-             api_key=key)
+    key = demo["apiKeys"]["studio"]
+    session, token = started(api, key, {"sessionId": new_session(), "name": "Noor", "fitnessGoal": "flexibility"})
     api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 3}, api_key=key)
     registered = api.post("/auth/register", {"email": f"noor-{secrets.token_hex(4)}@example.com",
                                              "password": "securepassword", "sessionId": session}, api_key=key)
     assert registered.status == 201
     assert registered.data["user"]["profile"]["fitnessGoal"] == "flexibility"
     assert registered.data["user"]["coach"]["id"] == 3
-    assert api.get(f"/onboarding/profile/{session}", api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
+    assert resumed(api, key, session, token).code == "ONBOARDING_SESSION_NOT_FOUND"
     assert api.post("/onboarding/select-coach", {"sessionId": session, "coachId": 5},
                     api_key=key).code == "ONBOARDING_SESSION_NOT_FOUND"
     again = api.post("/auth/register", {"email": f"twice-{secrets.token_hex(4)}@example.com",

@@ -25,8 +25,9 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     key = demo["apiKeys"]["studio"]
     onboarding_sid = f"tenant-a-wizard-{uuid.uuid4().hex[:12]}"
     marker = f"Ada{uuid.uuid4().hex[:10]}"  # A's own words: they must never appear in an answer to B
-    assert api.post("/onboarding/profile", {"sessionId": onboarding_sid, "name": marker, "age": 33,
-                                            "fitnessGoal": "strength"}, api_key=key).status in (200, 201)
+    wizard = api.post("/onboarding/profile", {"sessionId": onboarding_sid, "name": marker, "age": 33,
+                                              "fitnessGoal": "strength"}, api_key=key)
+    assert wizard.status == 201, wizard.json
     email = f"tenant-a-{uuid.uuid4().hex[:8]}@example.com"
     registered = api.post("/auth/register", {"email": email, "password": "tenant-a-secret", "name": marker,
                                              "coachId": 5}, api_key=key)
@@ -49,6 +50,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
         "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
         "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"],
+        "resumeToken": wizard.data["resumeToken"],
     }
 
 
@@ -148,7 +150,10 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
                     continue  # universal key, bearer not read: that is the default client's anonymous app, not B
                 target, body, concrete = _request_for(path, method, operation, tenant_a)
                 caller = Api(f"http://{api.host}:{api.port}", fresh_source_ip())
-                reply = caller.request(method.upper(), target, json_body=body, api_key=key, token=token)
+                headers = {p["name"]: tenant_a["resumeToken"] for p in operation.get("parameters", [])
+                           if p.get("in") == "header" and p["name"] == "X-Resume-Token"}  # even A's own secret
+                reply = caller.request(method.upper(), target, json_body=body, api_key=key, token=token,
+                                       headers=headers)
                 where = f"{persona} {method.upper()} {target}"
                 assert reply.status < 500, f"{where}: {reply.status} {reply.raw[:300]!r}"
                 sent = json.dumps(body or {}) + target
@@ -171,5 +176,8 @@ def test_given_a_still_works_after_the_matrix(tenant_a, api):
     """The matrix refused B everything of A; A itself still sees its own data (the ids were real)."""
     reply = api.get("/users/me", api_key=tenant_a["key"], token=tenant_a["accessToken"])
     assert reply.status == 200 and reply.data["id"] == tenant_a["userId"]
+    wizard = api.get(f"/onboarding/profile/{tenant_a['onboardingSessionId']}", api_key=tenant_a["key"],
+                     headers={"X-Resume-Token": tenant_a["resumeToken"]})
+    assert wizard.status == 200 and wizard.data["profile"]["name"] == tenant_a["marker"]
     history = api.get("/sessions/history", api_key=tenant_a["key"], token=tenant_a["accessToken"])
     assert tenant_a["viewingSessionId"] in json.dumps(history.json)
