@@ -286,7 +286,7 @@ class NutritionPlan(SavedFields):
     days: list[NutritionDay]
 
 
-class ClassSession(View):
+class ClassPlanSession(View):
     day: Weekday = field("tue")
     classId: int = field(42)
     name: str = field("Morning Flow")
@@ -298,9 +298,9 @@ class ClassSession(View):
     scheduledAt: Instant | None = optional(None, "When a live class starts")
 
 
-class ClassWeek(View):
+class ClassPlanWeek(View):
     week: int = field(1)
-    sessions: list[ClassSession]
+    sessions: list[ClassPlanSession]
 
 
 class ClassPlan(SavedFields):
@@ -310,7 +310,7 @@ class ClassPlan(SavedFields):
     durationWeeks: int = field(4)
     daysPerWeek: int = field(3)
     schedule: list[Weekday] = field(["mon", "wed", "fri"])
-    weeks: list[ClassWeek]
+    weeks: list[ClassPlanWeek]
 
 
 class WorkoutAnswer(View):
@@ -323,7 +323,7 @@ class NutritionAnswer(View):
     meta: Meta
 
 
-class ClassAnswer(View):
+class ClassPlanAnswer(View):
     classPlan: ClassPlan
     meta: Meta
 
@@ -336,7 +336,7 @@ class SavedNutrition(NutritionAnswer):
     replacedPlanId: str | None = field(None, "The plan that was active before, now archived")
 
 
-class SavedClass(ClassAnswer):
+class SavedClassPlan(ClassPlanAnswer):
     replacedPlanId: str | None = field(None, "The plan that was active before, now archived")
 
 
@@ -451,7 +451,7 @@ def generate_nutrition(body: NutritionRequest, tenant: ClientTenant) -> dict[str
     return _generate("nutrition", tenant, body)
 
 
-@app.post(f"{API}/ai/generate-class-plan", response_model=Envelope.of(ClassAnswer), responses=GENERATE_ERRORS)
+@app.post(f"{API}/ai/generate-class-plan", response_model=Envelope.of(ClassPlanAnswer), responses=GENERATE_ERRORS)
 def generate_class(body: ClassRequest, tenant: ClientTenant) -> dict[str, Any]:
     return _generate("class", tenant, body)
 
@@ -485,7 +485,7 @@ def _saved_plan_routes(plan_type: str, body_model: type[ApiModel], saved: type[V
 
 _saved_plan_routes("workout", SaveWorkoutRequest, SavedWorkout, WorkoutAnswer)
 _saved_plan_routes("nutrition", SaveNutritionRequest, SavedNutrition, NutritionAnswer)
-_saved_plan_routes("class", SaveClassRequest, SavedClass, ClassAnswer)
+_saved_plan_routes("class", SaveClassRequest, SavedClassPlan, ClassPlanAnswer)
 
 
 @app.get(f"{API}/users/me/plans", response_model=Envelope.of(PlanList))

@@ -136,7 +136,7 @@ class LogList(View):
     to: str = field("2026-03-02", "Last local date of the range")
 
 
-class Deleted(View):
+class LogDeleted(View):
     deletedLogId: str = field("lg_20260302019c2f4e8a10b7e1c2d3")
     date: str = field("2026-03-02", "The day whose totals went back")
 
@@ -208,8 +208,10 @@ def _log_route(log_type: str, body_model: type[ApiModel]) -> None:
         return ok(answer)
 
     add.__name__ = f"log_{log_type}"
+    replay = {200: {"model": Envelope.of(Logged),
+                    "description": "The clientLogId was seen before: its log, unchanged (`replayed: true`)"}}
     app.router.add_api_route(f"{API}/progress/{log_type}", add, methods=["POST"], status_code=201,
-                             response_model=Envelope.of(Logged), responses=LOG_ERRORS,
+                             response_model=Envelope.of(Logged), responses={**replay, **LOG_ERRORS},
                              route_class_override=IdempotentRoute)  # Idempotency-Key
 
 
@@ -226,7 +228,7 @@ def list_logs(caller: UserCaller, type: Literal["workout", "nutrition", "water"]
     return ok(progress.list_logs(caller.client_id, caller.user_id, type, from_, to, page, limit))
 
 
-@app.delete(f"{API}/progress/logs/{{id}}", response_model=Envelope.of(Deleted))
+@app.delete(f"{API}/progress/logs/{{id}}", response_model=Envelope.of(LogDeleted))
 def delete_log(caller: UserCaller, id: str = Path(pattern=progress.LOG_ID_PATTERN)) -> dict[str, Any]:  # noqa: A002
     return ok(progress.delete_log(caller.client_id, caller.user_id, id))
 

@@ -150,6 +150,10 @@ def add_log(client_id: str, user_id: str, log_type: str, fields: dict[str, Any])
         if not existing:  # claimed by a log since undone: the app's id is spent
             raise AppError("CONFLICT", "This clientLogId was used by a log that has been deleted",
                            {"reason": "client_log_id_used", "clientLogId": client_log_id}) from None
+        if existing["type"] != log_type:
+            raise AppError("CONFLICT", f"This clientLogId names a {existing['type']} log already",
+                           {"reason": "client_log_id_used", "clientLogId": client_log_id,
+                            "logId": existing["id"]}) from None
         item, created = existing, False
         day_key = keys.progress_day(client_id, user_id, existing["date"])
     totals = repo.get(day_key, consistent=True) or {"date": item["date"]}

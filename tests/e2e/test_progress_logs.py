@@ -159,3 +159,11 @@ def test_given_a_week_of_logs_then_the_dashboard_compares_plan_log_and_previous_
         assert daily["workout"]["completed"] is True
     custom = envelope(member.get("/progress/dashboard?period=custom&from=2026-01-01&to=2026-03-01"), 400)
     assert custom["details"][0]["field"] == "to"
+
+
+def test_given_a_client_log_id_of_a_water_log_then_a_meal_under_that_id_is_409_and_adds_nothing(member):
+    assert member.post("/progress/water", {"amountMl": 300, "clientLogId": "shared-id-0001"}).status == 201
+    error = envelope(member.post("/progress/nutrition", {"mealType": "lunch", "name": "Soup", "calories": 300,
+                                                         "clientLogId": "shared-id-0001"}), 409, "CONFLICT")
+    assert error["details"]["reason"] == "client_log_id_used"
+    assert member.get("/users/me/daily-plan").data["progress"]["calories"] == 0
