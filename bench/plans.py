@@ -29,7 +29,7 @@ GENERATIONS = 60
 LOG_COUNTS = (10, 10_000)
 REPEAT = 10
 TARGET_RATIO = 1.2
-THREADS = 8
+THREADS = 2
 
 
 def _requests(rng: random.Random) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
@@ -73,6 +73,7 @@ def _member(logs: int) -> tuple[str, str, str]:
     """A client and member with saved plans and `logs` progress logs; (client id, api key, user id)."""
     from shared import clock
     from shared.domain import accounts, plans, progress
+    from shared.errors import AppError
     from shared.domain import provisioning as p
 
     client = p.create_client(f"Bench plans {logs}", client_id=f"bench-plans-{logs}-{secrets.token_hex(2)}",
@@ -98,7 +99,13 @@ def _member(logs: int) -> tuple[str, str, str]:
             fields.update({"mealType": "lunch", "name": "Salad", "calories": 500})
         else:
             fields.update({"name": "Full body A", "durationMinutes": 40})
-        progress.add_log(client["id"], user["id"], kind, fields)
+        for attempt in range(5):  # the embedded DynamoDB may time out under load: retry as a client would
+            try:
+                progress.add_log(client["id"], user["id"], kind, dict(fields))
+                return
+            except AppError:
+                time.sleep(0.5 * (attempt + 1))
+        raise RuntimeError("the embedded DynamoDB kept timing out")
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(one, range(logs)))
