@@ -1,7 +1,7 @@
 """The versioned exercise and recipe libraries (data/exercises.json, data/recipes.json), loaded once per process.
 
-In AWS the files come in a layer of their own (mounted at /opt/data, beside /opt/python/shared); from the source
-tree they are the repository's data/ folder. Both are `<parent of the shared package>/data`.
+In AWS the files come in a layer of their own (mounted at /opt/python/data, beside /opt/python/shared); from the
+source tree they are the repository's data/ folder. Both are `<parent of the shared package>/data`.
 """
 from __future__ import annotations
 
