@@ -61,6 +61,7 @@ def serve(port: int, host: str) -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _snapshot_each_table_once()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     server._server.app = _one_at_a_time(server._server.app)  # werkzeug reads .app per request
@@ -70,6 +71,40 @@ def serve(port: int, host: str) -> None:
         sys.stdin.read()
     finally:
         server.stop()
+
+
+def _snapshot_each_table_once() -> None:
+    """moto backs up a table before a transaction by deep-copying it once per action, not once per table: a
+    30-action booking on a table of a few thousand items costs seconds, and concurrent bookings time out. The
+    copies are taken before any action applies, so one copy per table is the same backup. Only Table objects
+    are shared; every other deepcopy is left as it is. Safe because calls run one at a time (below)."""
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    original = models.DynamoDBBackend.transact_write_items
+    real_deepcopy = copy.deepcopy
+
+    class _OncePerTable:
+        def __init__(self) -> None:
+            self.tables: dict[int, Any] = {}
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if isinstance(value, Table):
+                if id(value) not in self.tables:
+                    self.tables[id(value)] = real_deepcopy(value)
+                return self.tables[id(value)]
+            return real_deepcopy(value, memo)
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        models.copy = _OncePerTable()  # type: ignore[attr-defined]
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = copy  # type: ignore[attr-defined]
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def _one_at_a_time(app: Any) -> Any:

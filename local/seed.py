@@ -22,6 +22,26 @@ PARTNER_COACHES = [
     ("Ava Novak", ["weight_loss", "general_fitness"], ["beginner", "intermediate"], 4.6),
     ("Ben Cole", ["strength", "endurance"], ["intermediate", "advanced"], 4.4),
 ]
+# Trainers with 1:1 services: (coach index, zone, weekly windows, services); windows are local wall-clock times.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+STUDIO_TRAINERS = [
+    (4, "Europe/London", [(d, "09:00", "17:00") for d in WEEKDAYS], [
+        dict(name="1:1 Weight-Loss Coaching", duration=60, price_minor=7500, currency="GBP", buffer_after=15,
+             description="An hour of coached work on your plan, over video"),
+        dict(name="Quick Check-in", duration=30, price_minor=3500, currency="GBP", late_penalty_type="credit_forfeit")]),
+    (0, "America/New_York", [(d, "07:00", "12:00") for d in (*WEEKDAYS, "sat")], [
+        dict(name="Endurance Coaching", duration=45, price_minor=9000, currency="USD", buffer_before=10,
+             buffer_after=10, interval=15, description="Run and ride plans, reviewed live")]),
+    (1, "Europe/London", [("tue", "17:00", "21:00"), ("thu", "17:00", "21:00"), ("sat", "08:00", "12:00")], [
+        dict(name="Strength Session", duration=60, price_minor=6000, currency="GBP", mode="in_person")]),
+    (2, "America/New_York", [("sat", "08:00", "14:00"), ("sun", "08:00", "14:00")], [
+        dict(name="Mobility Flow", duration=60, price_minor=8000, currency="USD", late_cancel_allowed=False,
+             free_cancel_minutes=720)]),
+]
+PARTNER_TRAINERS = [
+    (0, "Europe/Berlin", [(d, "08:00", "16:00") for d in WEEKDAYS], [
+        dict(name="Personal Training", duration=60, price_minor=6500, currency="EUR")]),
+]
 CATEGORIES = ["HIIT", "Yoga", "Strength", "Pilates", "Cardio"]
 CLASS_NAMES = ["Hiit Blast", "Morning Flow", "Power Lift", "Core Burn", "Cardio Kick", "Stretch & Restore",
                "Tabata Turbo", "Sunset Yoga", "Dumbbell Basics", "Pilates Reformer", "Spin Sprint",
@@ -102,6 +122,30 @@ def _demo_plans_and_progress(client_id: str, user_id: str) -> None:
                 "clientLogId": f"demo-{day:%Y%m%d}-workout"})
 
 
+def _trainers(client_id: str, coaches: list[dict[str, Any]], specs: list[Any]) -> list[dict[str, Any]]:
+    """Schedules and services for some coaches: [{id, name, timeZone, services: [{id, name, duration}]}]."""
+    from shared.domain import trainers
+
+    made = []
+    for index, zone, windows, services in specs:
+        coach = coaches[index]
+        trainers.put_schedule(client_id, coach["id"], zone, [{"day": d, "start": a, "end": b} for d, a, b in windows])
+        items = [trainers.create_service(client_id, coach["id"], **spec) for spec in services]
+        made.append({"id": coach["id"], "name": coach["name"], "timeZone": zone, "clientId": client_id,
+                     "services": [{"id": i["id"], "name": i["name"], "duration": i["duration"]} for i in items]})
+    return made
+
+
+def _demo_bookings(client_id: str, user_id: str, trainer: dict[str, Any]) -> list[str]:
+    """Two upcoming sessions of the demo member with the first trainer (the next free slots)."""
+    from shared.domain import bookings
+
+    service = trainer["services"][0]["id"]
+    slots = bookings.availability(client_id, trainer["id"], service, None, None)["slots"]  # a week: 5 workdays
+    return [bookings.book(client_id, user_id, trainer["id"], service, slot["id"], "Demo booking")["id"]
+            for slot in slots[1:4:2]]
+
+
 def seed() -> dict[str, Any]:
     """Create the demo tenants and return what `.local/demo.json` holds."""
     studio = p.create_client("Zen Flow Studio", client_id="zen-flow-studio", is_default=True,
@@ -109,7 +153,8 @@ def seed() -> dict[str, Any]:
                                        "accentColor": "#F59E0B"},
                              features={"workout_builder": True, "nutrition": True, "coach_connect": True})
     partner_client = p.create_client("FitCo Wellness", client_id="fitco-wellness", requires_voucher=True,
-                                     branding={"primaryColor": "#7C3AED", "accentColor": "#22D3EE"})
+                                     branding={"primaryColor": "#7C3AED", "accentColor": "#22D3EE"},
+                                     features={"coach_connect": True})
     partner = p.create_partner(partner_client["id"], "FitCo Benefits", partner_id="fitco-benefits")
 
     studio_key, _ = p.issue_api_key(studio["id"], label="demo studio app")
@@ -148,6 +193,9 @@ def seed() -> dict[str, Any]:
                   for client_id, email, password, name, role, partner_id in demo_users]
 
     _demo_plans_and_progress(studio["id"], user_items[0]["id"])
+    demo_trainers = _trainers(studio["id"], studio_coaches, STUDIO_TRAINERS) + \
+        _trainers(partner_client["id"], partner_coaches, PARTNER_TRAINERS)
+    booking_ids = _demo_bookings(studio["id"], user_items[0]["id"], demo_trainers[0])
 
     def client_view(c: dict[str, Any], key: str) -> dict[str, Any]:
         return {"id": c["id"], "name": c["name"], "apiKey": key, "requiresVoucher": c["requiresVoucher"]}
@@ -168,4 +216,6 @@ def seed() -> dict[str, Any]:
         "classes": [{"id": c["id"], "name": c["name"], "clientId": c["clientId"], "isLive": c["isLive"],
                      "featured": c["featuredRank"] is not None, "duration": c["duration"]}
                     for c in studio_classes + partner_classes],
+        "trainers": demo_trainers,
+        "bookings": [{"id": b, "clientId": studio["id"], "userEmail": demo_users[0][1]} for b in booking_ids],
     }

@@ -129,3 +129,63 @@ class CategoryView(View):
     image: str | None = field("https://cdn.studiostv.net/categories/yoga.jpg")
     classCount: int = field(9, "Active classes in the category")
 
+
+# --- trainers and bookings (the trainers and bookings functions) -----------------------------------------------
+
+
+class PenaltyView(View):
+    type: Literal["none", "fee", "credit_forfeit"] = field("fee")
+    amount: Number = field(37.5, "Decimal amount")
+    amountMinor: int = field(3750, "Minor units")
+    currency: str = field("GBP")
+
+
+class SlotView(View):
+    id: int = field(29576700, "Stable: the start in epoch minutes; book it by this id")
+    date: str = field("2026-03-27", "Local date in the trainer's zone")
+    time: str = field("09:00", "Local time in the trainer's zone")
+    startsAt: Instant = field("2026-03-27T09:00:00Z")
+    endsAt: Instant = field("2026-03-27T10:00:00Z")
+
+
+class TrainerRef(View):
+    id: int = field(5)
+    name: str = field("Priya Nair")
+
+
+class VideoWindow(View):
+    joinOpensAt: Instant = field("2026-03-27T08:50:00Z")
+    joinClosesAt: Instant = field("2026-03-27T10:15:00Z")
+
+
+class BookingView(View):
+    id: str = field("4b1d2c3e4f5a6b7c8d9e0f1a")
+    type: Literal["one_to_one"] = field("one_to_one")
+    status: Literal["confirmed", "cancelled", "late_cancelled", "cancelled_by_trainer", "completed", "no_show"] = \
+        field("confirmed")
+    trainerId: int = field(5)
+    trainer: TrainerRef
+    userId: str = field("usr_123")
+    serviceId: int = field(3)
+    serviceName: str = field("1:1 Strength Session")
+    scheduledDate: str = field("2026-03-27", "In the trainer's zone")
+    scheduledTime: str = field("09:00", "In the trainer's zone")
+    timeZone: str = field("Europe/London")
+    startsAt: Instant = field("2026-03-27T09:00:00Z")
+    endsAt: Instant = field("2026-03-27T10:00:00Z")
+    duration: int = field(60)
+    price: Number = field(75.0)
+    priceMinor: int = field(7500)
+    currency: str = field("GBP")
+    notes: str = field("")
+    freeCancelUntil: Instant = field("2026-03-26T09:00:00Z")
+    video: VideoWindow
+    rescheduleCount: int = field(0)
+    cancelledAt: Instant | None = optional(None)
+    cancelledBy: str | None = optional(None)
+    penalty: PenaltyView | None = optional(None)
+    createdAt: Instant = field("2026-03-20T10:00:00Z")
+
+
+class BookingAnswer(View):
+    booking: BookingView

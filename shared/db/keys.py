@@ -252,3 +252,57 @@ def progress_day(client_id: str, user_id: str, local_date: str) -> Key:
 def progress_log_claim(client_id: str, user_id: str, client_log_id: str) -> Key:
     """The app's own id for a log: the same clientLogId never logs twice."""
     return _key(user_pk(client_id, user_id), f"LOGREF#{client_log_id}")
+
+
+# --- trainers and 1:1 bookings ---------------------------------------------------------------------------
+# A trainer is a coach of the catalog (keys.coach); its schedule and services live in a partition of its own.
+SERVICE_PREFIX = "SERVICE#"
+
+
+def trainer_pk(client_id: str, trainer_id: int) -> str:
+    return f"{client_pk(client_id)}#TRAINER#{trainer_id:08d}"
+
+
+def trainer_schedule(client_id: str, trainer_id: int) -> Key:
+    """Weekly windows (local wall clock), date overrides, time off and the zone: one item."""
+    return _key(trainer_pk(client_id, trainer_id), "SCHEDULE")
+
+
+def trainer_service(client_id: str, trainer_id: int, service_id: int) -> Key:
+    return _key(trainer_pk(client_id, trainer_id), f"{SERVICE_PREFIX}{service_id:08d}")
+
+
+def trainer_busy_block(client_id: str, trainer_id: int, epoch_minute: int) -> Key:
+    """One 5-minute block of a trainer's real time held by a booking (buffers included) or a hold: the lock
+    that makes double booking impossible (conditional puts in the booking's transaction)."""
+    return _key(f"{trainer_pk(client_id, trainer_id)}#BUSY", f"{epoch_minute:010d}")
+
+
+def member_busy_block(client_id: str, user_id: str, epoch_minute: int) -> Key:
+    """One 5-minute block of a member's own time held by one of their bookings."""
+    return _key(f"{user_pk(client_id, user_id)}#BUSY", f"{epoch_minute:010d}")
+
+
+def trainer_calendar_index(client_id: str, trainer_id: int) -> str:
+    """GSI2 partition of what holds a trainer's time (confirmed bookings, live holds), by `busyFrom#id`;
+    cancelled bookings leave it (sparse), so availability reads only the range it shows."""
+    return f"{trainer_pk(client_id, trainer_id)}#CAL"
+
+
+def booking(client_id: str, booking_id: str) -> Key:
+    return _key(f"{client_pk(client_id)}#BOOKING#{booking_id}", "BOOKING")
+
+
+def slot_hold(client_id: str, hold_id: str) -> Key:
+    """A 5-minute hold on a slot (TTL), which `book` turns into the booking."""
+    return _key(f"{client_pk(client_id)}#HOLD#{hold_id}", "HOLD")
+
+
+def member_hold(client_id: str, user_id: str) -> Key:
+    """The member's one live hold (a new hold replaces it), so that no member can sit on a trainer's week."""
+    return _key(user_pk(client_id, user_id), "HOLD")
+
+
+def member_bookings_index(client_id: str, user_id: str) -> str:
+    """GSI1 partition of a member's bookings (any status), by `startsAt#id`."""
+    return f"{user_pk(client_id, user_id)}#BOOKINGS"

@@ -264,16 +264,27 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
 
 
 def _livekit_jwt(identity: str, room: str, agent_name: str, metadata: str) -> tuple[str, int]:
-    from livekit import api  # only the voice function ships livekit-api
+    return room_token(identity, room, agent_name=agent_name, agent_metadata=metadata)
+
+
+def room_token(identity: str, room: str, *, agent_name: str | None = None, agent_metadata: str = "",
+               max_participants: int = 0) -> tuple[str, int]:
+    """A LiveKit room-join token (`livekit_token_seconds`) and its expiry: with an agent dispatched, or for a
+    private room of `max_participants` (a 1:1 session's call) that closes soon after it empties."""
+    from livekit import api  # only the functions that mint room tokens ship livekit-api
 
     seconds = get_settings().livekit_token_seconds
+    config = api.RoomConfiguration(max_participants=max_participants)
+    if agent_name:
+        config.agents.append(api.RoomAgentDispatch(agent_name=agent_name, metadata=agent_metadata))
+    if max_participants:
+        config.empty_timeout, config.departure_timeout = 300, 120
     token = (api.AccessToken(get_secret("livekitApiKey"), get_secret("livekitApiSecret"))
              .with_identity(identity)
              .with_grants(api.VideoGrants(room_join=True, room=room, can_publish=True, can_subscribe=True,
                                           can_publish_data=True))
              .with_ttl(timedelta(seconds=seconds))
-             .with_room_config(api.RoomConfiguration(
-                 agents=[api.RoomAgentDispatch(agent_name=agent_name, metadata=metadata)]))
+             .with_room_config(config)
              .to_jwt())
     return token, _expiry_of(token)
 

@@ -30,6 +30,9 @@ EXPECTED_DYNAMODB = {
     "SessionsFunction": READ | {"PutItem", "UpdateItem"},
     # takes a room's ticket once (conditional delete), reads the member it stands for
     "AgentFunction": {"GetItem", "DeleteItem", "UpdateItem"},
+    # bookings, holds and their lock items in transactions; calendars (GSI2) and member lists (GSI1)
+    "TrainersFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+    "BookingsFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
 }
 # Functions whose only write is the rate limiter: their UpdateItem must be fenced to RATE# partitions.
 LIMITER_ONLY_WRITES = {"HealthFunction", "AppFunction", "ContentFunction"}
@@ -38,6 +41,7 @@ EXPECTED_SECRETS = {
     "AuthFunction": {"JwtSigningSecret"},  # issues them
     "VoiceFunction": {"LiveKitSecret", "HumeSecret"},  # room tokens, Hume
     "AgentFunction": {"JwtSigningSecret", "AgentWorkerSecret"},  # checks the worker, issues its credential
+    "BookingsFunction": {"LiveKitSecret"},  # the call's room tokens
 }
 SECRET_ARN_VARIABLE = {"JwtSigningSecret": "JWT_SECRET_ARN", "LiveKitSecret": "LIVEKIT_SECRET_ARN",
                        "AgentWorkerSecret": "AGENT_SECRET_ARN", "HumeSecret": "HUME_SECRET_ARN"}

@@ -1,0 +1,113 @@
+"""My bookings: list, detail, cancel (with a dry-run quote), reschedule, join the call."""
+# No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
+from typing import Any, Literal
+
+from fastapi import Path, Query
+from mangum import Mangum
+from pydantic import Field
+
+from shared.domain import bookings
+from shared.domain.clients import require_feature
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
+from shared.http.caller import UserCaller
+from shared.http.envelope import Envelope, Instant, View, field
+from shared.idempotency import IdempotentRoute
+from shared.views import BookingAnswer, BookingView, Pagination, PenaltyView
+
+app = create_app("bookings")
+app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
+
+BookingId = Path(pattern=r"^[0-9a-f]{24}$", description="The booking's id")
+FEATURE = "coach_connect"
+
+
+# --- views ----------------------------------------------------------------------------------------------------
+class Cancellation(View):
+    cancellable: bool = field(True, "Whether the member can cancel now")
+    freeCancelUntil: Instant = field("2026-03-26T09:00:00Z")
+    penaltyIfCancelledNow: PenaltyView | None = field(None, "The penalty cancelling now would bring; null when "
+                                                            "it cannot be cancelled")
+
+
+class BookingDetail(BookingView):
+    cancellation: Cancellation
+
+
+class BookingDetailAnswer(View):
+    booking: BookingDetail
+
+
+class CancelledBooking(BookingView):
+    dryRun: bool = field(False, "True: a quote; nothing was changed")
+
+
+class CancelAnswer(View):
+    booking: CancelledBooking
+
+
+class BookingPage(View):
+    items: list[BookingView]
+    pagination: Pagination
+
+
+class JoinAnswer(View):
+    roomName: str = field("zen-flow-studio:session:4b1d2c3e4f5a6b7c8d9e0f1a", "Private to this booking")
+    token: str = field("eyJhbGciOiJIUzI1NiIs...", "A LiveKit room token")
+    wsUrl: str = field("wss://example.livekit.cloud")
+    identity: str = field("member-usr_123")
+    role: Literal["member", "trainer"] = field("member")
+    expiresAt: Instant = field("2026-03-27T09:05:00Z")
+    joinOpensAt: Instant = field("2026-03-27T08:50:00Z")
+    joinClosesAt: Instant = field("2026-03-27T10:15:00Z")
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+class CancelBody(ApiModel):
+    dryRun: bool = Field(False, description="Quote the outcome and penalty; change nothing")
+    reason: str | None = Field(None, max_length=500)
+
+
+class RescheduleBody(ApiModel):
+    slotId: int = Field(ge=1, le=2**40, description="A slot of the same trainer and service")
+
+
+# --- routes ---------------------------------------------------------------------------------------------------
+@app.get(f"{API}/bookings", response_model=Envelope.of(BookingPage), responses=errors("FEATURE_DISABLED"))
+def list_bookings(caller: UserCaller,
+                  status: Literal["upcoming", "past", "cancelled", "all"] = Query("upcoming"),
+                  page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok(bookings.list_bookings(caller.client_id, caller.user_id, status, page, limit))
+
+
+@app.get(f"{API}/bookings/{{id}}", response_model=Envelope.of(BookingDetailAnswer),
+         responses=errors("FEATURE_DISABLED"))
+def get_booking(caller: UserCaller, id: str = BookingId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok({"booking": bookings.get_booking(caller.client_id, caller.user_id, id)})
+
+
+@app.post(f"{API}/bookings/{{id}}/cancel", response_model=Envelope.of(CancelAnswer),
+          responses=errors("FEATURE_DISABLED", "BOOKING_NOT_CANCELLABLE", "INVALID_STATE_TRANSITION"))
+def cancel(caller: UserCaller, body: CancelBody | None = None, id: str = BookingId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    dry_run = bool(body and body.dryRun)
+    return ok({"booking": bookings.cancel(caller.client_id, caller.user_id, id, dry_run)})
+
+
+@app.post(f"{API}/bookings/{{id}}/reschedule", response_model=Envelope.of(BookingAnswer),
+          responses=errors("FEATURE_DISABLED", "SLOT_UNAVAILABLE", "OVERLAPPING_BOOKING", "BOOKING_NOT_CANCELLABLE",
+                           "INVALID_STATE_TRANSITION"))
+def reschedule(body: RescheduleBody, caller: UserCaller, id: str = BookingId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok({"booking": bookings.reschedule(caller.client_id, caller.user_id, id, body.slotId)})
+
+
+@app.post(f"{API}/bookings/{{id}}/join", response_model=Envelope.of(JoinAnswer),
+          responses=errors("FEATURE_DISABLED", "JOIN_WINDOW_CLOSED", "INVALID_STATE_TRANSITION"))
+def join(caller: UserCaller, id: str = BookingId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok(bookings.join(caller.client_id, caller.user_id, id))
+
+
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,223 @@
+"""Trainers (member side): list, profile, services, classes, availability, slot holds and booking."""
+# No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import Path, Query
+from mangum import Mangum
+from pydantic import Field
+
+from shared.domain import bookings, catalog, trainers
+from shared.domain.clients import require_feature
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
+from shared.http.caller import UserCaller
+from shared.http.envelope import Envelope, Instant, Number, View, field, optional
+from shared.idempotency import IdempotentRoute
+from shared.views import BookingAnswer, Pagination, PenaltyView, SlotView
+
+app = create_app("trainers")
+app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
+
+TrainerId = Path(ge=1, le=99_999_999, description="The trainer's id (the coach's)")
+FEATURE = "coach_connect"
+
+
+# --- views ----------------------------------------------------------------------------------------------------
+class Money(View):
+    price: Number = field(75.0, "Decimal price, as the docs show it")
+    priceMinor: int = field(7500, "The same in minor units (pence, cents): use this for arithmetic")
+    currency: str = field("GBP", "ISO 4217")
+
+
+class PolicyView(View):
+    freeCancelMinutes: int = field(1440, "Free cancellation until this many minutes before the start")
+    lateCancelAllowed: bool = field(True, "Whether a later cancellation is possible (with the penalty)")
+    lateCancelPenalty: PenaltyView
+
+
+class ServiceView(View):
+    id: int = field(3)
+    trainerId: int = field(5)
+    name: str = field("1:1 Strength Session")
+    description: str = field("An hour of coached strength work over video")
+    duration: int = field(60, "Minutes")
+    price: Number = field(75.0)
+    priceMinor: int = field(7500)
+    currency: str = field("GBP")
+    mode: Literal["video", "in_person"] = field("video")
+    bufferBeforeMinutes: int = field(0)
+    bufferAfterMinutes: int = field(15)
+    minimumNoticeMinutes: int = field(120)
+    bookingHorizonDays: int = field(60)
+    slotIntervalMinutes: int = field(60)
+    cancellationPolicy: PolicyView
+    active: bool = field(True)
+
+
+class TrainerCard(View):
+    id: int = field(5)
+    name: str = field("Priya Nair")
+    image: str | None = optional("https://cdn.studiostv.net/coaches/5.jpg")
+    bio: str = field("Weight-loss coach", "At most 200 characters")
+    specialties: list[str] = field(["weight_loss"])
+    active: bool = field(True, "Inactive trainers are listed but cannot be booked")
+    timeZone: str | None = optional("Europe/London", "The trainer's IANA zone")
+    servicesFrom: Money | None = optional({"price": 45.0, "priceMinor": 4500, "currency": "GBP"},
+                                          "The cheapest active service")
+
+
+class TrainerPage(View):
+    items: list[TrainerCard]
+    pagination: Pagination
+
+
+class ClassRef(View):
+    id: int = field(42)
+    name: str = field("Morning Flow")
+    duration: int | None = optional(30, "Minutes")
+    intensity: str | None = optional("medium")
+    thumbnailUrl: str | None = optional("https://cdn.studiostv.net/classes/42.jpg")
+
+
+class TrainerClasses(View):
+    recordedClasses: list[ClassRef]
+    upcomingGroupClasses: list[dict[str, Any]] = field([], "Group classes (none scheduled yet)")
+
+
+class TrainerDetail(TrainerCard):
+    timeZone: str = field("Europe/London")
+    services: list[ServiceView]
+    classes: list[ClassRef] = field([], "Recorded classes of this trainer")
+    programmes: list[dict[str, Any]] = field([], "Programmes (none yet)")
+
+
+class TrainerAnswer(View):
+    trainer: TrainerDetail
+
+
+class ServicesAnswer(View):
+    services: list[ServiceView]
+
+
+class WeeklyWindow(View):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = field("mon")
+    start: str = field("09:00", "Local wall-clock time")
+    end: str = field("17:00", "Local wall-clock time; 24:00 is the end of the day")
+
+
+class Window(View):
+    start: str = field("14:00")
+    end: str = field("16:00")
+
+
+class OverrideView(View):
+    date: str = field("2026-03-28")
+    unavailable: bool = field(True)
+    windows: list[Window]
+
+
+class Availability(View):
+    trainerId: int = field(5)
+    serviceId: int = field(3)
+    timeZone: str = field("Europe/London")
+    duration: int = field(60)
+    from_: str = Field(alias="from", serialization_alias="from", examples=["2026-03-27"])
+    to: str = field("2026-03-30")
+    weeklyAvailability: list[WeeklyWindow]
+    overrides: list[OverrideView]
+    slots: list[SlotView]
+    generatedAt: Instant = field("2026-03-26T10:00:00Z")
+
+
+class HoldAnswer(View):
+    holdId: str = field("9f2c4e1a0b7d3c5e8f6a1b2c")
+    trainerId: int = field(5)
+    serviceId: int = field(3)
+    slot: SlotView
+    timeZone: str = field("Europe/London")
+    expiresAt: Instant = field("2026-03-26T10:05:00Z", "Book with the holdId before this")
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+class HoldBody(ApiModel):
+    serviceId: int = Field(ge=1, le=99_999_999)
+    slotId: int = Field(ge=1, le=2**40, description="A slot id from the availability")
+
+
+class BookBody(ApiModel):
+    serviceId: int = Field(ge=1, le=99_999_999)
+    slotId: int = Field(ge=1, le=2**40, description="A slot id from the availability")
+    notes: str | None = Field(None, max_length=1000)
+    holdId: str | None = Field(None, pattern=r"^[0-9a-f]{24}$", description="A hold of this slot, from POST holds")
+
+
+# --- routes ---------------------------------------------------------------------------------------------------
+@app.get(f"{API}/trainers", response_model=Envelope.of(TrainerPage), responses=errors("FEATURE_DISABLED"))
+def list_trainers(caller: UserCaller, page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=100),
+                  search: str | None = Query(None, min_length=1, max_length=100),
+                  active: bool | None = Query(True, description="Default: active trainers only"),
+                  specialty: str | None = Query(None, min_length=1, max_length=40)) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    found = trainers.listing(caller.client_id, search=search, active=active, specialty=specialty)
+    shown, pagination = catalog.paginate(found, page, limit)
+    return ok({"items": [trainers.card(c) for c in shown], "pagination": pagination})
+
+
+@app.get(f"{API}/trainers/{{id}}", response_model=Envelope.of(TrainerAnswer), responses=errors("FEATURE_DISABLED"))
+def get_trainer(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    trainer = trainers.get(caller.client_id, id)
+    return ok({"trainer": {**trainers.card(trainer.profile), "timeZone": trainer.time_zone,
+                           "services": [trainers.service_view(s) for s in trainer.services if s.get("active", True)],
+                           "classes": _recorded_classes(caller.client_id, id)[:10], "programmes": []}})
+
+
+@app.get(f"{API}/trainers/{{id}}/services", response_model=Envelope.of(ServicesAnswer),
+         responses=errors("FEATURE_DISABLED"))
+def get_services(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    trainer = trainers.get(caller.client_id, id)
+    return ok({"services": [trainers.service_view(s) for s in trainer.services if s.get("active", True)]})
+
+
+def _recorded_classes(client_id: str, trainer_id: int) -> list[dict[str, Any]]:
+    return [{"id": int(c["id"]), "name": c["name"], "duration": c.get("duration"), "intensity": c.get("intensity"),
+             "thumbnailUrl": c.get("thumbnailUrl")}
+            for c in catalog.all_classes(client_id) if int(c.get("trainerId") or 0) == trainer_id and catalog.is_active(c)]
+
+
+@app.get(f"{API}/trainers/{{id}}/classes", response_model=Envelope.of(TrainerClasses),
+         responses=errors("FEATURE_DISABLED"))
+def get_classes(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    trainers.get(caller.client_id, id)
+    return ok({"recordedClasses": _recorded_classes(caller.client_id, id), "upcomingGroupClasses": []})
+
+
+@app.get(f"{API}/trainers/{{id}}/availability", response_model=Envelope.of(Availability),
+         responses=errors("FEATURE_DISABLED"))
+def availability(caller: UserCaller, id: int = TrainerId,
+                 serviceId: int | None = Query(None, ge=1, le=99_999_999,
+                                               description="Required when the trainer has several services"),
+                 from_: date | None = Query(None, alias="from", description="Local date; default today"),
+                 to: date | None = Query(None, description="Local date; default from + 6; at most 31 days")) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok(bookings.availability(caller.client_id, id, serviceId, from_, to))
+
+
+@app.post(f"{API}/trainers/{{id}}/holds", status_code=201, response_model=Envelope.of(HoldAnswer),
+          responses=errors("FEATURE_DISABLED", "SLOT_UNAVAILABLE"))
+def hold(body: HoldBody, caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    return ok(bookings.hold(caller.client_id, caller.user_id, id, body.serviceId, body.slotId))
+
+
+@app.post(f"{API}/trainers/{{id}}/book", status_code=201, response_model=Envelope.of(BookingAnswer),
+          responses=errors("FEATURE_DISABLED", "SLOT_UNAVAILABLE", "ALREADY_BOOKED", "OVERLAPPING_BOOKING"))
+def book(body: BookBody, caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+    require_feature(caller.client_id, FEATURE)
+    booking = bookings.book(caller.client_id, caller.user_id, id, body.serviceId, body.slotId, body.notes, body.holdId)
+    return ok({"booking": booking})
+
+
+handler = Mangum(app, lifespan="off")
