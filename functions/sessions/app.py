@@ -58,6 +58,7 @@ class SessionAnswer(View):
 class History(View):
     items: list[Session] = field([], "The member's sessions, newest first")
     pagination: Pagination
+    nextCursor: str | None = field(None, "Pass it back as `cursor` for the next page; null on the last page")
 
 
 class Week(View):
@@ -97,9 +98,15 @@ def complete(caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
 
 
 @app.get(f"{API}/sessions/history", response_model=Envelope.of(History))
-def history(caller: UserCaller, page: int = Query(1, ge=1, le=10_000),
-            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
-    return ok(viewing.history(caller.client_id, caller.user_id, page, limit))
+def history(caller: UserCaller,
+            page: int = Query(1, ge=1, le=viewing.MAX_HISTORY_PAGE,
+                              description=f"Pages 1 to {viewing.MAX_HISTORY_PAGE} by number (each reads the "
+                                          "pages before it); further on, follow `nextCursor`"),
+            limit: int = Query(20, ge=1, le=100),
+            cursor: str | None = Query(None, min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$",
+                                       description="`nextCursor` of the previous page, as given; it takes "
+                                                   "precedence over `page`")) -> dict[str, Any]:
+    return ok(viewing.history(caller.client_id, caller.user_id, page, limit, cursor))
 
 
 @app.get(f"{API}/progress/summary", response_model=Envelope.of(ProgressSummary))

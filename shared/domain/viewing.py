@@ -33,6 +33,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable
 
 from shared import clock
+from shared.cursor import decode as decode_cursor
+from shared.cursor import encode as encode_cursor
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain.catalog import is_active, pagination, percent
@@ -428,14 +430,33 @@ def complete(client_id: str, user_id: str, session_id: str) -> dict[str, Any]:
     return _steps(client_id, user_id, session_id, decide)
 
 
-def history(client_id: str, user_id: str, page: int, limit: int) -> dict[str, Any]:
-    """The user's sessions, newest first. Reads page*limit session items (and the totals item)."""
+MAX_HISTORY_PAGE = 10  # `page` reads every item before its page: at most 10 x 100; further on, the cursor
+
+
+def _history_position(position: dict[str, Any]) -> bool:
+    return set(position) == {"after", "page"} and isinstance(position["after"], str) \
+        and re.fullmatch(r"ses_[0-9a-f]{24}", position["after"]) is not None \
+        and type(position["page"]) is int and 2 <= position["page"] <= 10**9
+
+
+def history(client_id: str, user_id: str, page: int, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """The user's sessions, newest first, `limit` at a time, with `nextCursor` while more follow. From a cursor
+    a page reads `limit` + 1 sessions whatever its depth; by `page` (up to MAX_HISTORY_PAGE) it reads every
+    session before it too. The total comes from the sessions counter (one more GetItem)."""
     repo = get_repository()
     pk = keys.user_pk(client_id, user_id)
     stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
-    newest = repo.query(pk, sk_prefix="SESSION#", forward=False, limit=page * limit)
-    total = int(stats.get("sessionsCount") or len(newest))
-    return {"items": [view(s) for s in newest[(page - 1) * limit:]], "pagination": pagination(total, page, limit)}
+    if cursor:
+        position = decode_cursor(cursor, _history_position)
+        page, after = int(position["page"]), f"SESSION#{position['after']}"
+        newer = repo.query(pk, sk_between=("SESSION#", after), forward=False, limit=limit + 2)
+        shown = [s for s in newer if s["SK"] < after][:limit + 1]
+    else:
+        shown = repo.query(pk, sk_prefix="SESSION#", forward=False, limit=page * limit + 1)[(page - 1) * limit:]
+    items, more = shown[:limit], len(shown) > limit
+    total = int(stats.get("sessionsCount") or 0)
+    return {"items": [view(s) for s in items], "pagination": pagination(max(total, len(items)), page, limit),
+            "nextCursor": encode_cursor({"after": items[-1]["id"], "page": page + 1}) if more and items else None}
 
 
 def continue_watching_entries(client_id: str, user_id: str, size: int = CONTINUE_SIZE) -> list[dict[str, Any]]:
