@@ -5,6 +5,9 @@ A request passes when `tat - now <= (burst - 1) * interval`; then `tat` moves on
 exactly a token bucket of `burst` tokens refilled at `rate` per minute, in one conditional UpdateItem when
 the bucket is full and two when it is draining. Over the limit the old `tat` tells the whole seconds until
 a request would pass (`Retry-After`).
+
+A bucket can be closed (`closed`, no `tat`): the deletion of an account closes the account's bucket, so that a
+request still carrying the deleted account's token is refused (401) without writing anything under it.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import math
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
-from shared.errors import rate_limited
+from shared.errors import AppError, rate_limited
+
+_OPEN = "(attribute_not_exists(closed) OR #ttl <= :now)"  # a closed bucket whose TTL passed is open again
 
 
 def take(scope: str, per_minute: int, burst: int) -> None:
@@ -33,18 +38,20 @@ def reserve(scope: str, per_minute: int, burst: int) -> int:
     expires = int(now + tolerance + interval) + 60
     names = {"#ttl": "ttl"}
     try:
-        repo.update(key, "SET tat = :next, #ttl = :ttl", condition="attribute_not_exists(tat) OR tat <= :now",
+        repo.update(key, "SET tat = :next, #ttl = :ttl REMOVE closed",
+                    condition=f"{_OPEN} AND (attribute_not_exists(tat) OR tat <= :now)",
                     names=names, values={":next": now + interval, ":now": now, ":ttl": expires},
                     return_values="NONE")
         return 0
-    except ConditionFailed:
-        pass  # the bucket is not full: tat lies in the future
+    except ConditionFailed as refused:
+        _refuse_closed(refused)  # else the bucket is not full: tat lies in the future
     try:
         repo.update(key, "SET tat = tat + :interval, #ttl = :ttl", condition="tat <= :limit",
                     names=names, values={":interval": interval, ":limit": now + tolerance, ":ttl": expires},
                     return_values="NONE")
         return 0
     except ConditionFailed as refused:
+        _refuse_closed(refused)
         tat = float((refused.old_item or {}).get("tat", now + tolerance + interval))
         return max(1, math.ceil(tat - tolerance - now))
 
@@ -58,6 +65,17 @@ def give_back(scope: str, per_minute: int) -> None:
                                 return_values="NONE")
     except ConditionFailed:
         pass
+
+
+def closed_bucket(scope: str, until: int) -> dict[str, object]:
+    """The item of a closed bucket, kept until `until` (epoch seconds, its TTL)."""
+    return {**keys.rate_bucket(scope), "closed": True, "ttl": until}
+
+
+def _refuse_closed(refused: ConditionFailed) -> None:
+    bucket = refused.old_item or {}
+    if bucket.get("closed") and int(bucket.get("ttl", 0)) > clock.now():
+        raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
 
 
 def scope_for(client_id: str, user_id: str, key_id: str, source_ip: str) -> str:

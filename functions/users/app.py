@@ -1,11 +1,12 @@
-"""GET, PUT, PATCH and DELETE /users/me: the signed-in member's own account (shared/domain/accounts.py)."""
+"""GET, PUT, PATCH and DELETE /users/me: the signed-in member's own account (shared/domain/accounts.py; the
+deletion, resumable, in shared/domain/account_deletion.py)."""
 from __future__ import annotations
 
 from typing import Any
 
 from mangum import Mangum
 
-from shared.domain import accounts
+from shared.domain import account_deletion, accounts
 from shared.domain.accounts import UpdateMeBody
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import UserCaller
@@ -35,9 +36,12 @@ def patch_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.delete(f"{API}/users/me", response_model=Envelope.of(Deleted), responses=errors("NOT_FOUND"))
+@app.delete(f"{API}/users/me", response_model=Envelope.of(Deleted), responses=errors("NOT_FOUND"),
+            description="Deletes the account and everything of it, for good. Idempotent: a call that timed out "
+                        "half-way is finished by calling again with the same token (the account stays unusable "
+                        "meanwhile); once the deletion is complete the token is refused (401).")
 def delete_me(caller: UserCaller) -> dict[str, Any]:
-    return ok(accounts.delete_me(caller))
+    return ok(account_deletion.delete_account(caller.client_id, caller.user_id, request_id=caller.request_id))
 
 
 handler = Mangum(app, lifespan="off")

@@ -32,7 +32,6 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import clock, metrics, ratelimit
 from shared.auth import passwords
-from shared.auth.revocation import deleted_record
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, refresh_tokens, text, vouchers
@@ -517,35 +516,6 @@ def update_me(caller: Caller, body: UpdateMeBody) -> dict[str, Any]:
     except ConditionFailed:
         raise AppError("NOT_FOUND", "Account not found") from None
     return user_view(user, *related(user))
-
-
-def delete_me(caller: Caller) -> dict[str, Any]:
-    """DELETE /users/me: every item of the user partition, the email claim, the account's rate buckets and
-    the coach's count go; the account's tokens stop at once (shared/auth/revocation.py)."""
-    repo = get_repository()
-    user = get_user(caller)
-    client_id, user_id, email = caller.client_id, caller.user_id, user["email"]
-    repo.put(deleted_record(client_id, user_id))  # first, so that no request of the user writes anything more
-    owned = [item for item in repo.query(keys.user_pk(client_id, user_id), consistent=True)
-             if item["SK"] != keys.user(client_id, user_id)["SK"]]
-    for start_at in range(0, len(owned), 100):
-        repo.transact([Action.delete({"PK": i["PK"], "SK": i["SK"]}) for i in owned[start_at:start_at + 100]])
-    repo.transact([
-        Action.delete(keys.user(client_id, user_id)),
-        Action.delete(keys.email_claim(client_id, email), "attribute_not_exists(PK) OR userId = :uid",
-                      values={":uid": user_id}),
-        Action.delete(keys.rate_bucket(ratelimit.scope_for(client_id, user_id, "", ""))),
-        Action.delete(keys.rate_bucket(login_scope(client_id, email))),
-        Action.delete(keys.rate_bucket(forgot_scope(client_id, email))),
-    ])
-    if isinstance(user.get("coachId"), int):
-        try:
-            repo.update(keys.coach(client_id, user["coachId"]), "ADD memberCount :minus",
-                        condition="attribute_exists(PK) AND memberCount > :zero",
-                        values={":minus": -1, ":zero": 0}, return_values="NONE")
-        except ConditionFailed:
-            pass
-    return {"deleted": True, "id": user_id}
 
 
 def forgot_scope(client_id: str, email: str) -> str:

@@ -123,8 +123,12 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
     # Then nothing of the member remains under any prefix
     assert deleted.status == 200 and deleted.data == {"deleted": True, "id": user_id}
     after = _everything_of(studio, user_id, email, reset_hash)
+    closed = after.pop(f"RATE#user#{studio}#{user_id}")
     assert {prefix: items for prefix, items in after.items() if items} == {}
-    # but the short-lived revocation record, which holds no personal data and expires with the last token
+    # but the account's closed request bucket, which holds no personal data and outlives every token of it
+    assert [set(item) for item in closed] == [{"PK", "SK", "closed", "ttl"}]
+    assert closed[0]["ttl"] <= shared_clock.now() + 900 + 300 + 61
+    # and the short-lived revocation record, which holds no personal data and expires with the last token
     record = repo.get(keys.token_revocation(studio, user_id), consistent=True)
     assert set(record) == {"PK", "SK", "validAfterMs", "ttl"}
     assert record["ttl"] <= shared_clock.now() + 900 + 61
@@ -141,12 +145,18 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
 
 def test_given_a_deleted_account_then_its_old_token_cannot_write_anything_again(api, demo, member):
     key = demo["apiKeys"]["studio"]
+    client_id, user_id = member["user"]["clientId"], member["user"]["id"]
     assert _fresh(api).delete("/users/me", api_key=key, token=member["accessToken"]).status == 200
-    reply = _fresh(api).post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
-                             token=member["accessToken"])
-    assert reply.status == 401
-    user_pk = keys.user_pk(member["user"]["clientId"], member["user"]["id"])
-    assert get_repository().query(user_pk, consistent=True) == []
+    bucket = keys.rate_bucket(f"user#{client_id}#{user_id}")
+    closed = get_repository().get(bucket, consistent=True)
+    # When the deleted account's token is sent again, to a write and to a read
+    for reply in (_fresh(api).post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
+                                   token=member["accessToken"]),
+                  _fresh(api).get("/users/me", api_key=key, token=member["accessToken"])):
+        assert reply.status == 401 and reply.code == "UNAUTHORIZED"
+    # Then nothing is written under the account: not its partition, and not even the rate limiter's bucket
+    assert get_repository().query(keys.user_pk(client_id, user_id), consistent=True) == []
+    assert get_repository().get(bucket, consistent=True) == closed and "tat" not in closed
 
 
 @pytest.mark.parametrize("body", [{}, {"profile": {}}, {"settings": {}}, {"profile": None}])

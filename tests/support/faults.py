@@ -31,10 +31,11 @@ EXTRA_BODY = {"conflict": {"CancellationReasons": [{"Code": "TransactionConflict
 
 
 class Injector:
-    """Answers `operations` with `fault` for the next `times` calls (None: every call)."""
+    """Answers `operations` with `fault` for the next `times` calls (None: every call), after letting the first
+    `after` of them through (a process that fails half-way)."""
 
-    def __init__(self, operations: tuple[str, ...], fault: str, times: int | None) -> None:
-        self.operations, self.fault, self.remaining = operations, fault, times
+    def __init__(self, operations: tuple[str, ...], fault: str, times: int | None, after: int = 0) -> None:
+        self.operations, self.fault, self.remaining, self.passing = operations, fault, times, after
         self.injected = 0
         self.lock = threading.Lock()
 
@@ -43,6 +44,9 @@ class Injector:
         if self.operations and operation not in self.operations:
             return None
         with self.lock:
+            if self.passing > 0:
+                self.passing -= 1
+                return None
             if self.remaining is not None:
                 if self.remaining <= 0:
                     return None
@@ -55,12 +59,13 @@ class Injector:
 
 
 @contextlib.contextmanager
-def dynamodb_fault(fault: str, *operations: str, times: int | None = None) -> Iterator[Injector]:
-    """Within the block, the shared repository's DynamoDB calls of `operations` (all when none) fail."""
+def dynamodb_fault(fault: str, *operations: str, times: int | None = None, after: int = 0) -> Iterator[Injector]:
+    """Within the block, the shared repository's DynamoDB calls of `operations` (all when none) fail, but the
+    first `after` of them."""
     from shared.db.repository import get_repository
 
     client = get_repository().client
-    injector = Injector(tuple(operations), fault, times)
+    injector = Injector(tuple(operations), fault, times, after)
     client.meta.events.register_first("before-send.dynamodb", injector)
     try:
         yield injector
