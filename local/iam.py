@@ -1,11 +1,12 @@
-"""The template's IAM policies, read and enforced locally for DynamoDB.
+"""The template's IAM policies, read and enforced locally for DynamoDB and the secrets.
 
 In AWS a function may call only the DynamoDB actions its `Policies` grant; a call beyond them fails with
 `AccessDeniedException`. The local API runs every function in one process with one DynamoDB client, so it
 would never notice a policy that is too narrow. Here the gateway runs each handler `as_function(logical_id)`,
 and a botocore hook on the client refuses, as AWS would, any call the function's policies do not grant
-(calls made outside a function, by the seed or the admin CLI, are not checked). The end-to-end tests thus
-prove the grants are wide enough; tests/unit/test_iam_policies.py proves they are no wider than needed.
+(calls made outside a function, by the seed or the admin CLI, are not checked); so is a secret it reads without
+its ARN variable and GetSecretValue on that secret. The end-to-end tests thus prove the grants are wide enough;
+tests/unit/test_iam_policies.py proves they are no wider than needed.
 
 As in IAM: `TransactWriteItems` and `TransactGetItems` are authorized per contained action (PutItem,
 UpdateItem, DeleteItem, ConditionCheckItem, GetItem); a query on an index needs the `<table>/index/*`
@@ -183,6 +184,40 @@ def _check(model: Any, params: dict[str, Any], **_: Any) -> None:
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, model.name)
 
 
+@lru_cache(maxsize=1)
+def _secret_variables() -> dict[str, dict[str, str]]:
+    """Logical id -> {ARN variable -> the secret's logical id} from each function's Environment."""
+    resources = load_template()["Resources"]
+    found: dict[str, dict[str, str]] = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        variables = ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+        found[logical_id] = {name: value["Ref"] for name, value in variables.items()
+                             if name.endswith("_SECRET_ARN") and isinstance(value, dict) and "Ref" in value}
+    return found
+
+
+def _check_secret(name: str) -> None:
+    """A function reads a secret only when its template hands it the secret's ARN and grants GetSecretValue."""
+    logical_id = _current.get()
+    if logical_id is None:
+        return
+    from shared.settings import SECRET_ARN_OF
+
+    variable = SECRET_ARN_OF[name].upper()  # jwt_secret_arn -> JWT_SECRET_ARN
+    secret = _secret_variables().get(logical_id, {}).get(variable)
+    if secret is None or secret not in function_policies()[logical_id].secrets:
+        message = (f"local IAM: {logical_id} may not read the secret {name} (template.yaml: {variable} in its "
+                   "Environment and GetSecretValue on that secret in its Policies)")
+        print(message, file=sys.stderr, flush=True)
+        raise RuntimeError(message)
+
+
 def enforce(client: Any) -> None:
-    """Check every call of this DynamoDB client made inside `as_function` against the template."""
+    """Check every call of this DynamoDB client, and every secret read, made inside `as_function` against the
+    template."""
     client.meta.events.register("before-parameter-build.dynamodb.*", _check, unique_id="stvos-local-iam")
+    import shared.settings
+
+    shared.settings.local_secret_guard = _check_secret

@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import Callable
 
 
 class SettingsError(ValueError):
@@ -122,6 +123,11 @@ def _secret_document(arn: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in document.items()} if isinstance(document, dict) else {}
 
 
+# Set by the local API (local/iam.py), which emulates IAM: called with a secret's name before it is read from the
+# environment, it refuses a secret that the current function's template does not grant. None in AWS.
+local_secret_guard: Callable[[str], None] | None = None
+
+
 def get_secret(name: str) -> str:
     """A secret by name. Where any secret ARN is set, or in a deployed Lambda, only from Secrets Manager (and
     only from the secret this function was given): a value in the environment is then ignored, so that no
@@ -134,6 +140,8 @@ def get_secret(name: str) -> str:
     if from_aws:
         value = _secret_document(arn).get(name) if arn else None
     else:
+        if local_secret_guard is not None:
+            local_secret_guard(name)
         value = os.environ.get(_env_name(name))
     if not value:
         raise RuntimeError(f"secret {name} is not configured")

@@ -114,3 +114,16 @@ def test_given_a_function_running_locally_when_it_calls_what_its_policies_do_not
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
     assert "ContentFunction" in denied.value.response["Error"]["Message"]
     assert repo.get(keys.user("c-iam", "u-iam")) is None  # nothing written; outside a function, not checked
+
+
+def test_given_a_function_running_locally_when_it_reads_a_secret_it_is_not_granted_then_it_is_refused(local_api):
+    from shared.settings import get_secret
+
+    def read_signing_key(_event, _context):
+        return get_secret("jwtSigningKey")
+
+    assert iam.as_function("AuthFunction", read_signing_key)(None, None)  # granted: ARN variable and policy
+    for logical_id in ("KeyAuthorizerFunction", "ContentFunction", "VoiceFunction"):
+        with pytest.raises(RuntimeError, match=f"local IAM: {logical_id} may not read the secret jwtSigningKey"):
+            iam.as_function(logical_id, read_signing_key)(None, None)
+    assert get_secret("jwtSigningKey")  # outside a function (tests, the admin CLI): not checked
