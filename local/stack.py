@@ -40,7 +40,8 @@ def answers(url: str, timeout: float = 1.0) -> bool:
     if not parts.hostname:
         return False
     try:
-        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout):
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
             return True
     except OSError:
         return False
