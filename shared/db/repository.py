@@ -224,8 +224,14 @@ class Repository:
     # --- writes -----------------------------------------------------------------------------------------
     def put(self, item: Item, *, condition: str | None = None, names: dict[str, str] | None = None,
             values: dict[str, Any] | None = None) -> None:
+        """Put; a failed condition raises `ConditionFailed`, unless the item found is exactly this one: then the
+        SDK retried a put that had landed but whose answer was lost (a timeout), and the put succeeded."""
         params: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
-        self._conditional("put_item", params, condition, names, values)
+        try:
+            self._conditional("put_item", params, condition, names, values)
+        except ConditionFailed as failed:
+            if failed.old_item is None or serialize(failed.old_item) != params["Item"]:
+                raise
 
     def update(self, key: dict[str, str], expression: str, *, condition: str | None = None,
                names: dict[str, str] | None = None, values: dict[str, Any] | None = None,

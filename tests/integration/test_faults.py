@@ -78,3 +78,19 @@ def test_given_a_registration_committed_but_its_answer_lost_then_the_retry_succe
     studio = demo["clients"]["studio"]["id"]
     claim = get_repository().get(keys.email_claim(studio, email), consistent=True)
     assert claim is not None and claim["userId"] == body["data"]["user"]["id"]
+
+
+def test_given_a_conditional_put_landed_but_its_answer_lost_then_the_retry_is_not_taken_for_a_conflict(
+        gateway, demo):
+    # Given the login's first conditional put (its refresh-token family) lands and its answer is lost
+    email = f"lost-put-{uuid.uuid4().hex[:8]}@example.com"
+    registration = {"email": email, "password": "securepassword", "name": "Lost Put"}
+    with lost_answer("PutItem") as hook:
+        status, body, _ = _call(gateway, "POST", "/auth/register", demo["apiKeys"]["studio"], registration)
+    # Then the retry finds exactly what it wrote: the put succeeded, the sign-in works (not a 500)
+    assert hook.sent == 1 and hook.first.status_code == 200
+    assert status == 201, body
+    refreshed = gateway.handle("POST", "/api/v1/auth/refresh",
+                               {"Content-Type": "application/json", "X-API-Key": demo["apiKeys"]["studio"]},
+                               json.dumps({"refreshToken": body["data"]["refreshToken"]}).encode(), "127.9.9.9")
+    assert refreshed.status == 200, refreshed.body  # the family the lost put wrote is the login's own
