@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared import metrics, ratelimit
+from shared import metrics, ratelimit, snapstart
 from shared.errors import STATUS_BY_CODE, AppError, error_body, success_body
 from shared.http.caller import Caller
 from shared.logs import bind_invocation, logger
@@ -133,6 +133,7 @@ def _check_body(request: Request) -> None:
 def create_app(group: str) -> FastAPI:
     """A FastAPI app for one endpoint group (one Lambda function)."""
     settings = get_settings()
+    snapstart.prepare()  # runtime hooks, only under Lambda SnapStart
     app = FastAPI(title=f"sTvOS {group}", version=settings.version, docs_url=None, redoc_url=None,
                   openapi_url=None, redirect_slashes=False)  # a 307 would leave the envelope (and the API)
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
