@@ -107,7 +107,7 @@ class Gateway:
             return self._handlers[logical_id]
 
     def gateway_response(self, kind: str, context: dict[str, Any] | None = None,
-                         message: str = "") -> Response:
+                         message: str = "", request_id: str = "") -> Response:
         """Render one of the template's GatewayResponses (falling back to DEFAULT_4XX / DEFAULT_5XX)."""
         defaults = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403, "THROTTLED": 429, "QUOTA_EXCEEDED": 429,
                     "MISSING_AUTHENTICATION_TOKEN": 403, "INVALID_API_KEY": 403, "REQUEST_TOO_LARGE": 413,
@@ -117,13 +117,16 @@ class Gateway:
         spec = self.api.gateway_responses.get(kind) \
             or self.api.gateway_responses.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX") or {}
         status = int(spec.get("StatusCode", status))
-        headers = {name: unquote(value) for name, value in
+        request_id = request_id or str(uuid.uuid4())
+        mapped = {"context.requestId": request_id}  # the header mappings API Gateway resolves itself
+        headers = {name: mapped.get(str(value), unquote(value)) for name, value in
                    spec.get("ResponseParameters", {}).get("Headers", {}).items()}
         headers["Content-Type"] = "application/json"
         template = spec.get("ResponseTemplates", {}).get("application/json", '{"message": "$context.error.messageString"}')
         values = {f"$context.authorizer.{k}": str(v) for k, v in (context or {}).items()}
         values["$context.error.messageString"] = message or kind.replace("_", " ").capitalize()
         values["$context.error.validationErrorString"] = message
+        values["$context.requestId"] = request_id
         for placeholder in sorted(values, key=len, reverse=True):
             template = template.replace(placeholder, json.dumps(values[placeholder])[1:-1])
         return Response(status, headers, template.encode())
@@ -132,6 +135,7 @@ class Gateway:
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
                source_ip: str) -> Response:
         path, _, query = raw_path.partition("?")
+        request_id = str(uuid.uuid4())
         if method == "GET" and path in (DOCUMENT_PATH, DOCS_PATH):
             return self._documentation(path)
         routes = [(route, params) for route in self.api.routes if (params := route.match(path)) is not None]
@@ -140,9 +144,9 @@ class Gateway:
         chosen = next(((r, p) for r, p in routes if r.method == method), None) \
             or next(((r, p) for r, p in routes if r.method == "ANY"), None)
         if chosen is None:
-            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", message="Missing Authentication Token")
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", message="Missing Authentication Token",
+                                         request_id=request_id)
         route, path_params = chosen
-        request_id = str(uuid.uuid4())
         authorizer_context: dict[str, Any] = {}
         if route.authorizer:
             outcome = self._authorize(route, method, path, headers, query, source_ip, request_id)
@@ -150,7 +154,7 @@ class Gateway:
                 return outcome
             authorizer_context = outcome
             if route.api_key_required:
-                throttled = self._usage_plan(authorizer_context)
+                throttled = self._usage_plan(authorizer_context, request_id)
                 if throttled:
                     return throttled
         auth_context = {k: v for k, v in authorizer_context.items() if k != "usageIdentifierKey"}
@@ -187,7 +191,7 @@ class Gateway:
         lowered = {k.lower(): v for k, v in headers.items()}
         sources = tuple(lowered.get(h.lower()) for h in spec.headers)
         if spec.ttl > 0 and any(value in (None, "") for value in sources):
-            return self.gateway_response("UNAUTHORIZED", message="Unauthorized")
+            return self.gateway_response("UNAUTHORIZED", message="Unauthorized", request_id=request_id)
         cache_key = (spec.name, sources)
         cached = self._auth_cache.get(cache_key) if spec.ttl > 0 else None
         if cached and cached[0] > time.monotonic():
@@ -198,7 +202,8 @@ class Gateway:
             try:
                 answer = self.handler(spec.function)(event, LambdaContext("authorizer", request_id))
             except Exception:  # noqa: BLE001 - an authorizer crash is AUTHORIZER_FAILURE, as in AWS
-                return self.gateway_response("AUTHORIZER_FAILURE", message="Authorizer failure")
+                return self.gateway_response("AUTHORIZER_FAILURE", message="Authorizer failure",
+                                             request_id=request_id)
             if spec.ttl > 0:
                 if len(self._auth_cache) > 10_000:
                     self._auth_cache.clear()
@@ -206,19 +211,20 @@ class Gateway:
         statement = answer["policyDocument"]["Statement"][0]
         context = dict(answer.get("context") or {})
         if statement["Effect"] != "Allow":
-            return self.gateway_response("ACCESS_DENIED", context, message="Access denied")
+            return self.gateway_response("ACCESS_DENIED", context, message="Access denied", request_id=request_id)
         context["principalId"] = answer.get("principalId", "")
         context["usageIdentifierKey"] = answer.get("usageIdentifierKey", "")
         return context
 
-    def _usage_plan(self, context: dict[str, Any]) -> Response | None:
+    def _usage_plan(self, context: dict[str, Any], request_id: str) -> Response | None:
         usage_key = context.get("usageIdentifierKey") or ""
         if not usage_key:
-            return self.gateway_response("INVALID_API_KEY", message="Forbidden")
+            return self.gateway_response("INVALID_API_KEY", message="Forbidden", request_id=request_id)
         bucket = self._buckets.get(usage_key)
         if bucket is None:
             bucket = self._buckets.setdefault(usage_key, self._client_bucket(str(context.get("clientId") or "")))
-        return None if bucket.take() else self.gateway_response("THROTTLED", message="Too Many Requests")
+        return None if bucket.take() else self.gateway_response("THROTTLED", message="Too Many Requests",
+                                                                request_id=request_id)
 
     def _client_bucket(self, client_id: str) -> TokenBucket:
         from shared.domain.clients import get_client
@@ -234,7 +240,7 @@ class Gateway:
             with self._slots:
                 result = handler(event, LambdaContext(function, request_id))
         except Exception:  # noqa: BLE001 - a crashed function is a 502 from API Gateway
-            return self.gateway_response("DEFAULT_5XX", message="Internal server error")
+            return self.gateway_response("DEFAULT_5XX", message="Internal server error", request_id=request_id)
         headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
         for name, values in (result.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(str(v) for v in values)

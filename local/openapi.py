@@ -104,17 +104,27 @@ COMPONENTS: dict[str, Any] = {
     },
     "schemas": {
         "ErrorEnvelope": {
-            "type": "object", "required": ["success", "error", "code"],
+            "type": "object", "required": ["success", "error", "code", "details"],
+            "description": "Every error, from every layer. `details` has one shape per kind: for VALIDATION_ERROR "
+                           "a list of FieldError (one per offending field); for every other code an object "
+                           "(`{}` when there is nothing to add, `{field, reason}` when a rule refuses one field's "
+                           "value, `{retryAfter}` beside a Retry-After header).",
             "properties": {
                 "success": {"const": False},
-                "error": {"type": "string", "description": "Human-readable description"},
-                "code": {"type": "string", "description": "Machine-readable code"},
-                "details": {"description": "A string, or for validation the offending fields",
-                            "anyOf": [{"type": "string"}, {"type": "object"},
-                                      {"type": "array", "items": {
-                                          "type": "object", "properties": {"field": {"type": "string"},
-                                                                           "reason": {"type": "string"}}}}]},
+                "error": {"type": "string", "description": "Human-readable description",
+                          "examples": ["Invalid request: email"]},
+                "code": {"type": "string", "description": "Machine-readable code", "examples": ["VALIDATION_ERROR"]},
+                "details": {"anyOf": [{"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+                                      {"type": "object"}],
+                            "examples": [[{"field": "email", "reason": "value is not a valid email address"}]]},
             },
+        },
+        "FieldError": {
+            "type": "object", "required": ["field", "reason"],
+            "properties": {"field": {"type": "string", "description": "The field's dotted path",
+                                     "examples": ["profile.age"]},
+                           "reason": {"type": "string", "description": "What is wrong with it",
+                                      "examples": ["Input should be less than or equal to 100"]}},
         },
         "SuccessEnvelope": {
             "type": "object", "required": ["success", "data"],
@@ -128,14 +138,22 @@ def _load_app(route_function: str, code_dir: Path) -> Any:
     return load_function(code_dir, f"stvos_functions.{route_function}").app
 
 
+def _error_example(code: str, status: int) -> dict[str, Any]:
+    from shared.errors import uniform_details
+
+    details: Any = [{"field": "email", "reason": "value is not a valid email address"}] \
+        if code == "VALIDATION_ERROR" else ({"retryAfter": 1} if status in (429, 503) else None)
+    return {"success": False, "error": STATUS_TEXT.get(status, "Error"), "code": code,
+            "details": uniform_details(code, details)}
+
+
 def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
     schema = {"allOf": [{"$ref": ENVELOPE_REF},
                         {"type": "object", "properties": {"code": {"enum": sorted(set(codes))}}}]}
     response: dict[str, Any] = {
         "description": f"{STATUS_TEXT.get(status, 'Error')}: {', '.join(sorted(set(codes)))}",
         "content": {"application/json": {"schema": schema,
-                                         "example": {"success": False, "error": STATUS_TEXT.get(status, "Error"),
-                                                     "code": sorted(set(codes))[0]}}},
+                                         "example": _error_example(sorted(set(codes))[0], status)}},
     }
     if status in (429, 503):
         response["headers"] = copy.deepcopy(RETRY_AFTER)

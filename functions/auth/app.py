@@ -88,7 +88,8 @@ def forgot_password(body: ForgotBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.forgot(caller, body))
 
 
-@app.post(f"{API}/auth/password/reset", response_model=Envelope.of(PasswordReset))
+@app.post(f"{API}/auth/password/reset", response_model=Envelope.of(PasswordReset),
+          responses=errors("INVALID_RESET_TOKEN"))
 def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.reset(caller, body))
 

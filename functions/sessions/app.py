@@ -85,7 +85,8 @@ def start(body: StartBody, caller: UserCaller) -> dict[str, Any]:
     return ok({"session": viewing.view(session)})
 
 
-@app.post(f"{API}/sessions/{{id}}/progress", response_model=Envelope.of(SessionAnswer), responses=errors("CONFLICT"))
+@app.post(f"{API}/sessions/{{id}}/progress", response_model=Envelope.of(SessionAnswer),
+          responses=errors("CONFLICT", "PROGRESS_PAST_END"))
 def progress(body: ProgressBody, caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
     session = viewing.heartbeat(caller.client_id, caller.user_id, id, body.progressSeconds,
                                 body.totalDurationSeconds)
@@ -109,7 +110,7 @@ def history(caller: UserCaller,
     return ok(viewing.history(caller.client_id, caller.user_id, page, limit, cursor))
 
 
-@app.get(f"{API}/progress/summary", response_model=Envelope.of(ProgressSummary))
+@app.get(f"{API}/progress/summary", response_model=Envelope.of(ProgressSummary), responses=errors("UNKNOWN_TIME_ZONE"))
 def summary(caller: UserCaller, tz: str | None = Query(None, max_length=64)) -> dict[str, Any]:
     return ok(viewing.summary(caller.client_id, caller.user_id, tz))
 

@@ -57,14 +57,14 @@ def put_hume_config(body: voice.PutHumeConfig, admin: StudioAdmin) -> dict[str, 
 
 
 @app.put(f"{API}/hume-config/trainers", response_model=Envelope.of(HumeConfig),
-         responses=errors("NOT_FOUND", "HUME_CONFIG_NOT_ASSIGNED"))
+         responses=errors("NOT_FOUND", "HUME_CONFIG_NOT_ASSIGNED", "DUPLICATE_TRAINER"))
 def put_trainer_configs(body: voice.PutTrainerConfigs, admin: StudioAdmin) -> dict[str, Any]:
     return ok(voice.upsert_trainer_configs(admin.client, [t.model_dump() for t in body.trainers],
                                            admin.caller.user_id, role=admin.caller.role))
 
 
 @app.post(f"{API}/livekit/token", response_model=Envelope.of(RoomToken),
-          responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT"))
+          responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT", "UNKNOWN_AGENT"))
 def livekit_token(body: voice.LiveKitTokenRequest, tenant: ClientTenant) -> dict[str, Any]:
     if not tenant.caller.user_id:
         voice.limit_anonymous_minting(tenant.caller)

@@ -35,7 +35,7 @@ from shared.auth import passwords
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, refresh_tokens, text, vouchers
-from shared.errors import AppError
+from shared.errors import AppError, rate_limited
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
 from shared.logs import security_event
@@ -384,8 +384,7 @@ def _reserve_attempts(caller: Caller, users: list[dict[str, Any]], email: str) -
             taken.append(scope)
     if waits:
         _give_back(taken)
-        raise AppError("RATE_LIMITED", "Too many failed sign-ins for this account",
-                       f"Retry after {max(waits)} seconds", headers={"Retry-After": str(max(waits))})
+        raise rate_limited(max(waits), "Too many failed sign-ins for this account")
     return taken
 
 

@@ -23,7 +23,7 @@ from shared.db import keys
 from shared.db.repository import Action, get_repository
 from shared.domain import clients, mail, refresh_tokens
 from shared.domain.accounts import Email, Password, commit, forgot_scope
-from shared.errors import AppError
+from shared.errors import AppError, refused
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
 
@@ -116,8 +116,8 @@ def reset_message(branding: dict[str, Any], token: str) -> dict[str, str]:
 
 
 def _bad_token() -> AppError:
-    return AppError("VALIDATION_ERROR", "Invalid request: token",
-                    [{"field": "token", "reason": "The reset token is unknown, used or expired"}])
+    return refused("INVALID_RESET_TOKEN", "The reset token cannot be used", "token",
+                   "unknown, already used or expired: ask for a new reset mail")
 
 
 def reset(caller: Caller, body: ResetBody) -> dict[str, Any]:

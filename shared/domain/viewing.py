@@ -38,7 +38,7 @@ from shared.cursor import encode as encode_cursor
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain.catalog import is_active, pagination, percent
-from shared.errors import AppError, not_found
+from shared.errors import AppError, not_found, refused
 
 COMPLETE_RATIO = 0.9
 MAX_CREDIT_SECONDS = 120.0  # one heartbeat credits at most this much, whatever the gap
@@ -104,8 +104,8 @@ def parse_tz(name: str | None) -> tzinfo:
 
         return ZoneInfo(name)
     except Exception:  # noqa: BLE001 - unknown names, path tricks, a missing tz database: all invalid input
-        raise AppError("VALIDATION_ERROR", "Invalid request: tz",
-                       [{"field": "tz", "reason": "an IANA time zone such as Europe/Paris, or an offset"}]) from None
+        raise refused("UNKNOWN_TIME_ZONE", "Unknown time zone", "tz",
+                      "an IANA time zone such as Europe/Paris, or an offset such as +05:30") from None
 
 
 def local_days(instants: Iterable[float], tz: tzinfo) -> set[date]:
@@ -402,9 +402,8 @@ def heartbeat(client_id: str, user_id: str, session_id: str, position: float,
             return None
         total = float(session["totalDurationSeconds"])
         if too_far(position, total):
-            raise AppError("VALIDATION_ERROR", "Invalid request: progressSeconds",
-                           [{"field": "progressSeconds",
-                             "reason": f"far past the class's duration ({int(total)} s)"}])
+            raise refused("PROGRESS_PAST_END", "The position is far past the end of the class", "progressSeconds",
+                          f"at most {int(total * FAR_PAST_RATIO) + FAR_PAST_SLACK} s for a class of {int(total)} s")
         step = heartbeat_step(session, position, now)
         changes: dict[str, Any] = {
             "progressSeconds": step.progress, "furthestSeconds": step.furthest,

@@ -29,7 +29,7 @@ from shared.db import keys
 from shared.db.repository import Action, TransactionFailed, get_repository
 from shared.domain import clients, text
 from shared.domain.onboarding import SESSION_ID_PATTERN, is_alive
-from shared.errors import AppError
+from shared.errors import AppError, refused
 from shared.http.app_factory import ApiModel
 from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
 from shared.settings import get_secret, get_settings
@@ -87,11 +87,10 @@ def _check_assigned(client_id: str, config_ids: list[str], role: str) -> None:
         assign_config_ids(client_id, config_ids)
         return
     assigned = set((get_repository().get(keys.hume_assigned_configs(client_id)) or {}).get("configIds") or [])
-    refused = sorted(set(config_ids) - assigned)
-    if refused:
-        raise AppError("HUME_CONFIG_NOT_ASSIGNED", "The platform has not assigned this Hume config to your studio",
-                       [{"field": "configId", "reason": f"{config_id} is not assigned to this client"}
-                        for config_id in refused])
+    unassigned = sorted(set(config_ids) - assigned)
+    if unassigned:
+        raise refused("HUME_CONFIG_NOT_ASSIGNED", "The platform has not assigned this Hume config to your studio",
+                      "configId", "not assigned to this client: " + ", ".join(unassigned))
 
 
 def _hume_items(client_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -162,8 +161,8 @@ def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]
     ids = [int(t["trainerId"]) for t in trainers]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise AppError("VALIDATION_ERROR", "Invalid request: trainers",
-                       [{"field": "trainers", "reason": f"trainerId {i} appears more than once"} for i in duplicates])
+        raise refused("DUPLICATE_TRAINER", "A trainer appears more than once", "trainers",
+                      "trainerId " + ", ".join(str(i) for i in duplicates) + " more than once")
     _check_assigned(client_id, [str(t["configId"]) for t in trainers], role)
     now = clock.iso()
     actions: list[Action] = []
@@ -181,9 +180,8 @@ def upsert_trainer_configs(client: dict[str, Any], trainers: list[dict[str, Any]
                    if reason == "ConditionalCheckFailed" and i % 2 == 0]
         if not unknown:
             raise
-        raise AppError("NOT_FOUND", "Trainer not found",
-                       [{"field": "trainers", "reason": f"trainerId {i} is not a trainer of this client"}
-                        for i in unknown]) from None
+        raise refused("NOT_FOUND", "Trainer not found", "trainers",
+                      "not a trainer of this client: trainerId " + ", ".join(str(i) for i in unknown)) from None
     return get_hume_config(client)
 
 
@@ -201,8 +199,8 @@ def check_agent_name(client: dict[str, Any], requested: str | None) -> str:
     allowed = list(client.get("agentNames") or [DEFAULT_AGENT])
     name = requested or DEFAULT_AGENT
     if name not in allowed:
-        raise AppError("VALIDATION_ERROR", "Invalid request: agentName",
-                       [{"field": "agentName", "reason": f"not an agent of this client; one of: {', '.join(allowed)}"}])
+        raise refused("UNKNOWN_AGENT", "No such agent for this client", "agentName",
+                      f"one of: {', '.join(allowed)}")
     return name
 
 

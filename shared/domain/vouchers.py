@@ -10,6 +10,7 @@ from shared.db.repository import get_repository
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed by hand
 CODE_LENGTH = 10  # 31^10 ~ 2^49.5: at least 40 bits of randomness
+CODE_PATTERN = r"^[A-Za-z0-9-]{1,64}$"  # what is_well_formed accepts, for documents and path parameters
 
 
 def new_code(prefix: str = "") -> str:

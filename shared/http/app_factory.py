@@ -13,8 +13,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared import metrics, ratelimit, snapstart
 from shared.errors import STATUS_BY_CODE, AppError, error_body, success_body
@@ -31,9 +32,28 @@ CORS_HEADERS = {
 }
 
 
+def whole_numbers(value: Any) -> Any:
+    """A whole float as the integer it is (28.0 -> 28), one level deep: a value, or the items of a list. JSON
+    Schema counts 28.0 as an integer, and clients send it (Python's json.dumps(28.0)); 28.5 stays a float, so an
+    integer field still refuses it. Nested request models apply this to their own fields in turn."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [int(item) if isinstance(item, float) and item.is_integer() else item for item in value]
+    return value
+
+
 class ApiModel(BaseModel):
-    """Request bodies: strict types (no "28" for 28), unknown fields refused."""
+    """Request bodies: strict types (no "28" for 28, no true for 1), unknown fields refused; a whole float is
+    the integer it spells (28.0 is 28, 28.5 is refused where an integer is documented)."""
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: whole_numbers(value) for key, value in data.items()}
+        return data
 
 
 def ok(data: Any) -> dict[str, Any]:
@@ -94,12 +114,24 @@ async def _on_app_error(_: Request, exc: AppError) -> JSONResponse:
     return error_response(exc)
 
 
-async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at this path (Starlette names only the first route's: one
+    route per method here)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(AppError("NOT_FOUND", "No such route"))
     if exc.status_code == 405:
+        allowed = _allowed_methods(request)
         return error_response(AppError("METHOD_NOT_ALLOWED", "Method not allowed on this route",
-                                       headers=dict(exc.headers or {})))
+                                       {"allowed": allowed}, headers={"Allow": ", ".join(allowed)}))
     if exc.status_code == 400:  # FastAPI could not decode the JSON body: nested too deeply, a number too long...
         return error_response(AppError("INVALID_JSON", "The request body could not be read as JSON",
                                        "Malformed, nested too deeply, or holding a number too long"))

@@ -44,7 +44,7 @@ def test_given_a_wrong_password_or_an_unknown_email_then_the_same_answer(api, de
     for reply in (wrong_password, unknown_email, other_client):
         assert reply.status == 401
         assert reply.json == {"success": False, "error": "The email or password is not correct",
-                              "code": "INVALID_CREDENTIALS"}
+                              "code": "INVALID_CREDENTIALS", "details": {}}
 
 
 def test_given_the_demo_users_then_they_sign_in_with_their_known_passwords(api, demo):
@@ -174,8 +174,8 @@ def test_given_a_forgotten_password_when_resetting_then_new_password_and_every_l
     # and the token was single-use
     again = _fresh(api).post("/auth/password/reset", {"token": token, "password": "yet-another-password"},
                              api_key=key)
-    assert again.status == 400 and again.json["code"] == "VALIDATION_ERROR"
-    assert again.json["details"][0]["field"] == "token"
+    assert again.status == 400 and again.json["code"] == "INVALID_RESET_TOKEN"
+    assert again.json["details"]["field"] == "token"
 
 
 def test_given_an_unknown_email_when_forgetting_then_the_same_202_and_no_mail(api, demo):
@@ -194,7 +194,7 @@ def test_given_a_reset_token_older_than_an_hour_then_it_is_refused(api, demo, ne
     token = _reset_token(member["email"])
     clock.advance(3601)
     reply = _fresh(api).post("/auth/password/reset", {"token": token, "password": "too-late-password"}, api_key=key)
-    assert reply.status == 400 and reply.json["details"][0]["field"] == "token"
+    assert reply.status == 400 and reply.code == "INVALID_RESET_TOKEN" and reply.json["details"]["field"] == "token"
 
 
 def test_given_a_reset_token_used_with_another_clients_key_then_it_is_refused(api, demo, new_member):
@@ -204,7 +204,7 @@ def test_given_a_reset_token_used_with_another_clients_key_then_it_is_refused(ap
     token = _reset_token(member["email"])
     reply = _fresh(api).post("/auth/password/reset", {"token": token, "password": "cross-client-pass"},
                              api_key=demo["apiKeys"]["partner"])
-    assert reply.status == 400
+    assert reply.status == 400 and reply.code == "INVALID_RESET_TOKEN"
     assert _login(api, demo["apiKeys"]["studio"], member["email"], member["password"]).status == 200
 
 

@@ -5,10 +5,13 @@ import pytest
 
 
 def _envelope(reply, status: int, code: str) -> None:
+    """The error envelope, whatever layer answered: `details` in its kind's shape, and the request's id."""
     assert reply.status == status, reply.raw
     body = reply.json
     assert body["success"] is False and body["code"] == code and isinstance(body["error"], str)
     assert "message" not in body
+    assert isinstance(body["details"], list if code == "VALIDATION_ERROR" else dict), body
+    assert reply.header("X-Request-Id"), reply.headers
 
 
 def test_given_a_key_only_route_without_a_key_then_401_from_the_gateway(api):
@@ -47,6 +50,31 @@ def test_given_a_method_the_path_does_not_serve_then_405_in_the_envelope(api, me
     reply = api.request(method, "/health")
     _envelope(reply, 405, "METHOD_NOT_ALLOWED")
     assert "GET" in (reply.header("Allow") or "")
+
+
+def test_given_a_method_a_path_with_four_methods_does_not_serve_then_allow_lists_all_four(api, demo):
+    # Given: /users/me serves GET, PUT, PATCH and DELETE. When: POST is sent
+    reply = api.post("/users/me", {}, api_key=demo["apiKeys"]["studio"])
+    # Then: 405, and Allow (and details) name every method of the path, not only the first route's
+    _envelope(reply, 405, "METHOD_NOT_ALLOWED")
+    assert reply.header("Allow") == "DELETE, GET, PATCH, PUT"
+    assert reply.json["details"] == {"allowed": ["DELETE", "GET", "PATCH", "PUT"]}
+
+
+def test_given_a_client_over_its_quota_then_the_gateways_429_exposes_retry_after_and_carries_a_request_id(api):
+    from shared.domain import provisioning
+
+    # Given: a client whose usage plan allows one request a second, burst one
+    client = provisioning.create_client("Tiny Quota Gym", quota={"ratePerSecond": 1, "burst": 1})
+    key, _ = provisioning.issue_api_key(client["id"], label="quota test")
+    # When: it sends requests back to back
+    replies = [api.post("/auth/voucher/validate", {"code": "NOPE"}, api_key=key) for _ in range(5)]
+    # Then: API Gateway's own 429 is the envelope, with Retry-After a browser app may read, and a request id
+    throttled = next(r for r in replies if r.status == 429)
+    _envelope(throttled, 429, "RATE_LIMITED")
+    assert int(throttled.header("Retry-After")) >= 1 and throttled.json["details"]["retryAfter"] >= 1
+    exposed = {h.strip().lower() for h in throttled.header("Access-Control-Expose-Headers").split(",")}
+    assert {"retry-after", "x-request-id"} <= exposed
 
 
 def test_given_a_wrong_method_on_a_user_route_then_405_without_reaching_any_data(api, demo):

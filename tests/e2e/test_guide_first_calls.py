@@ -58,10 +58,15 @@ def test_given_a_voucher_code_when_opening_the_deep_link_then_validity_branding_
     assert data["partner"] == {"id": demo["partner"]["id"], "name": "FitCo Benefits"}
 
 
-def test_given_an_unknown_code_when_opening_the_deep_link_then_404_envelope(api):
-    reply = api.get("/app/join/NOPE-NOPE-NOPE")
-    assert reply.status == 404
-    assert reply.json == {"success": False, "error": "Voucher not found", "code": "NOT_FOUND"}
+def test_given_an_unknown_code_when_opening_the_deep_link_then_the_same_answer_as_validating_it(api, demo):
+    # Given: a code no client issued. When: the deep link is opened, and the code is validated with a key
+    reply = api.get("/app/join/nope-nope-nope")
+    validated = api.post("/auth/voucher/validate", {"code": "NOPE-NOPE-NOPE"}, api_key=demo["apiKeys"]["studio"])
+    # Then: one convention for one question: 200, valid false, reason not_found, nothing else known
+    assert reply.status == 200 and validated.status == 200
+    assert reply.data == {"code": "NOPE-NOPE-NOPE", "valid": False, "reason": "not_found", "voucher": None,
+                          "client": None, "partner": None, "deepLink": "studiostv://join/NOPE-NOPE-NOPE"}
+    assert (validated.data["valid"], validated.data["reason"], validated.data["client"]) == (False, "not_found", None)
 
 
 def test_given_health_detailed_then_dynamodb_is_reported_reachable(api):

@@ -103,14 +103,14 @@ def test_given_a_trainer_of_another_client_then_404_and_nothing_is_stored(api, g
     assert all(t["configId"] != "sneaky" for t in studio_trainers)
 
 
-def test_given_the_same_trainer_twice_then_400_naming_trainers(api, gym):
+def test_given_the_same_trainer_twice_then_400_duplicate_trainer_naming_trainers(api, gym):
     admin = bearer(gym["id"], "client_admin")
     own = gym["coaches"][0]["id"]
     reply = api.put("/hume-config/trainers", {"trainers": [{"trainerId": own, "configId": "a"},
                                                            {"trainerId": own, "configId": "b"}]},
                     api_key=gym["key"], token=admin)
-    assert reply.status == 400 and reply.code == "VALIDATION_ERROR"
-    assert reply.json["details"][0]["field"] == "trainers"
+    assert reply.status == 400 and reply.code == "DUPLICATE_TRAINER"
+    assert reply.json["details"] == {"field": "trainers", "reason": f"trainerId {own} more than once"}
 
 
 @pytest.mark.parametrize("role", ["user", "trainer", "partner_staff"])
@@ -155,7 +155,7 @@ def test_given_another_studios_config_id_then_a_studio_admin_cannot_point_its_ag
     # When this gym's admin tries them, Then 403 naming configId, and nothing changes
     reply = api.put("/hume-config", {"configId": studio["configId"]}, api_key=gym["key"], token=admin)
     assert reply.status == 403 and reply.code == "HUME_CONFIG_NOT_ASSIGNED"
-    assert reply.json["details"][0]["field"] == "configId"
+    assert reply.json["details"]["field"] == "configId" and studio["configId"] in reply.json["details"]["reason"]
     trainers = {"trainers": [{"trainerId": gym["coaches"][0]["id"], "configId": studio["trainers"][0]["configId"]}]}
     assert api.put("/hume-config/trainers", trainers, api_key=gym["key"], token=admin).code == "HUME_CONFIG_NOT_ASSIGNED"
     assert api.get("/hume-config", api_key=gym["key"]).data == before

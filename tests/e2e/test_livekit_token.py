@@ -137,7 +137,6 @@ def test_given_the_wizards_session_with_coach_5_then_the_agent_fills_it_with_tha
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"agentName": "root-agent"}, "agentName"),
     ({"context": "x" * 501}, "context"),
     ({"roomName": "has spaces"}, "roomName"),
     ({"roomName": "x" * 65}, "roomName"),
@@ -148,6 +147,14 @@ def test_given_a_body_outside_the_contract_then_400_naming_the_field(api, demo, 
     reply = api.post("/livekit/token", body, api_key=demo["apiKeys"]["studio"])
     assert reply.status == 400 and reply.code == "VALIDATION_ERROR"
     assert field in [d["field"] for d in reply.json["details"]]
+
+
+def test_given_an_agent_the_studio_does_not_run_then_400_unknown_agent_naming_the_ones_it_does(api, demo):
+    # Given: a well-formed agent name the studio has not configured
+    reply = api.post("/livekit/token", {"agentName": "root-agent"}, api_key=demo["apiKeys"]["studio"])
+    # Then: a code of its own (the request's shape is fine), naming the field and the studio's agents
+    assert reply.status == 400 and reply.code == "UNKNOWN_AGENT"
+    assert reply.json["details"]["field"] == "agentName" and "fitness-coach" in reply.json["details"]["reason"]
 
 
 def test_given_no_api_key_then_401(api):

@@ -81,6 +81,6 @@ def test_given_watching_then_minutes_and_this_week_add_up(api, demo, clock):
     assert (summary["currentStreak"], summary["longestStreak"]) == (0, 0)
 
 
-def test_given_an_unknown_time_zone_then_validation_error(api, demo):
+def test_given_an_unknown_time_zone_then_its_own_code_naming_tz(api, demo):
     reply = Member(api, demo).http.get("/progress/summary?tz=Mars/Olympus")
-    assert reply.status == 400 and reply.json["details"][0]["field"] == "tz"
+    assert reply.status == 400 and reply.code == "UNKNOWN_TIME_ZONE" and reply.json["details"]["field"] == "tz"

@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from local.openapi import LINKS, _json_schema_bounds
 from shared.domain import accounts, onboarding, text
-from tests.support.fuzz_hooks import whole_numbers_as_integers
 
 EMAILS = st.from_regex(accounts.EMAIL_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 254)
 NAME = TypeAdapter(accounts.Name)
@@ -74,11 +73,20 @@ def test_given_a_property_named_like_a_bound_then_it_keeps_its_name():
     assert _json_schema_bounds(schema) == {"properties": {"lt": {"type": "string"}}, "minimum": 1}
 
 
-def test_given_whole_floats_in_a_body_then_the_fuzzer_sends_them_as_integers_and_leaves_the_rest():
-    body = {"age": 28.0, "height": 170.5, "trainers": [{"trainerId": 1.0, "configId": "x"}], "flag": True}
-    assert whole_numbers_as_integers(body) == {"age": 28, "height": 170.5,
-                                               "trainers": [{"trainerId": 1, "configId": "x"}], "flag": True}
-    assert type(whole_numbers_as_integers(body)["age"]) is int
+def test_given_whole_floats_where_integers_are_documented_then_the_models_take_them_and_refuse_fractions():
+    from shared.domain.voice import PutTrainerConfigs
+
+    # Given: JSON Schema's integers, 28.0 included, as a Python client writes them
+    profile = onboarding.SaveProfile.model_validate({"sessionId": "s" * 16, "age": 28.0, "height": 170.5,
+                                                     "workoutsPerWeek": 4.0})
+    trainers = PutTrainerConfigs.model_validate({"trainers": [{"trainerId": 1.0, "configId": "x"}]})
+    # Then: the integers they spell, and a fraction stays a fraction
+    assert (profile.age, profile.workoutsPerWeek, profile.height) == (28, 4, 170.5) and type(profile.age) is int
+    assert trainers.trainers[0].trainerId == 1 and type(trainers.trainers[0].trainerId) is int
+    # And: 28.5, true and "28" are still not integers
+    for wrong in (28.5, True, "28"):
+        with pytest.raises(ValidationError):
+            onboarding.SaveProfile.model_validate({"sessionId": "s" * 16, "age": wrong})
 
 
 def test_given_the_links_then_each_points_at_a_route_of_the_api():

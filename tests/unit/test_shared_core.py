@@ -58,5 +58,6 @@ def test_given_bad_settings_then_startup_fails_loudly_naming_the_variable():
 def test_given_an_error_code_then_its_status_and_envelope():
     error = AppError("USER_EXISTS", "Email taken")
     assert error.status == 409
-    assert error_body(error.code, error.message) == {"success": False, "error": "Email taken", "code": "USER_EXISTS"}
+    assert error_body(error.code, error.message) == {"success": False, "error": "Email taken", "code": "USER_EXISTS",
+                                                     "details": {}}
     assert AppError("RATE_LIMITED", "slow").status == 429

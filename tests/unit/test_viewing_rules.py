@@ -79,10 +79,10 @@ def test_given_two_instants_around_utc_midnight_then_the_days_depend_on_the_zone
 
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "../../etc/passwd", "+25:00"])
-def test_given_an_unknown_zone_then_validation_error_naming_tz(name):
+def test_given_an_unknown_zone_then_its_own_code_naming_tz(name):
     with pytest.raises(AppError) as refused:
         viewing.parse_tz(name)
-    assert refused.value.code == "VALIDATION_ERROR" and refused.value.details[0]["field"] == "tz"
+    assert refused.value.code == "UNKNOWN_TIME_ZONE" and refused.value.details["field"] == "tz"
 
 
 def test_given_session_ids_then_they_sort_by_start_time():

@@ -29,7 +29,7 @@ def test_given_an_agent_name_then_only_the_clients_allowed_agents_pass():
     assert voice.check_agent_name(client, "yoga-guide") == "yoga-guide"
     with pytest.raises(AppError) as refused:
         voice.check_agent_name(client, "admin-bot")
-    assert refused.value.code == "VALIDATION_ERROR" and refused.value.details[0]["field"] == "agentName"
+    assert refused.value.code == "UNKNOWN_AGENT" and refused.value.details["field"] == "agentName"
     assert voice.check_agent_name({}, None) == "fitness-coach"
 
 
