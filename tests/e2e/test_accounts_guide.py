@@ -89,7 +89,7 @@ def test_given_the_token_refresh_section_when_refreshing_then_a_new_pair_and_the
     placeholder = api.request("POST", "/auth/refresh", body=REFRESH_PLACEHOLDER_BODY, headers=_with_key(key))
     assert placeholder.status == 401
     assert placeholder.json == {"success": False, "code": "INVALID_REFRESH_TOKEN",
-                                "error": placeholder.json["error"]}
+                                "error": placeholder.json["error"], "details": {}}
 
     # The same request with the member's real refresh token
     body = ('{ "refreshToken": "%s" }' % member["refreshToken"]).encode()
