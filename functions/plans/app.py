@@ -303,7 +303,7 @@ class ClassPlanWeek(View):
     sessions: list[ClassPlanSession]
 
 
-class ClassPlan(SavedFields):
+class WeeklyClassSchedule(SavedFields):
     id: str = field("cp_3f9a0c1e2b4d5f6a7b8c")
     title: str = field("4-week class plan")
     duration: str = field("4 weeks")
@@ -324,7 +324,7 @@ class NutritionAnswer(View):
 
 
 class ClassPlanAnswer(View):
-    classPlan: ClassPlan
+    classPlan: WeeklyClassSchedule
     meta: Meta
 
 
