@@ -134,6 +134,15 @@ def test_given_an_email_in_two_studios_when_one_is_locked_then_the_other_signs_i
     assert _login(api, demo["apiKeys"]["partner"], email, "fitco-password").status == 429
     # Then the studio account is untouched
     assert _login(api, demo["apiKeys"]["studio"], email, "studio-password").status == 200
+    # and with the universal key, a login that would also try the locked account waits (429) until the app
+    # names the studio with clientId
+    universal = _fresh(api).post("/auth/login", {"email": email, "password": "studio-password"},
+                                 api_key=demo["apiKeys"]["universal"])
+    assert universal.status == 429
+    chosen = _fresh(api).post("/auth/login", {"email": email, "password": "studio-password",
+                                              "clientId": demo["clients"]["studio"]["id"]},
+                              api_key=demo["apiKeys"]["universal"])
+    assert chosen.status == 200 and chosen.data["client"]["id"] == demo["clients"]["studio"]["id"]
 
 
 def test_given_a_lockout_then_a_security_event_names_the_account_by_id_only(api, demo, new_member, monkeypatch):

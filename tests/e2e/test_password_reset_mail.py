@@ -146,3 +146,32 @@ def test_given_a_queue_batch_then_each_job_runs_and_a_broken_one_goes_back(demo,
     # Then the good job sent its mail, and only the broken one is handed back for a retry
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     assert len(mail.outbox(to=member["email"])) == 1
+
+
+def test_given_a_job_queue_when_asking_for_a_reset_then_the_job_travels_through_sqs_to_the_auth_function(
+        api, demo, new_member, gateway, local_api, monkeypatch):
+    """The AWS path over SQS's real wire protocol (moto's server, which also serves DynamoDB here): the request
+    sends one message, and the auth function, handed the batch as Lambda's event source would, sends the mail."""
+    import botocore.session
+
+    sqs = botocore.session.get_session().create_client("sqs", region_name="us-east-1",
+                                                       endpoint_url=local_api.endpoint)
+    queue_url = sqs.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", local_api.endpoint)
+    monkeypatch.setenv("JOBS_QUEUE_URL", queue_url)
+    jobs._sqs.cache_clear()
+    member = new_member(demo["apiKeys"]["studio"])
+    try:
+        # When the member asks for a reset
+        assert _forgot(api, demo["apiKeys"]["studio"], member["email"]).status == 202
+        # Then one message waits in the queue, holding no secret, and nothing was sent yet
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        assert len(received) == 1 and "token" not in received[0]["Body"]
+        assert jobs.drain() and mail.outbox(to=member["email"]) == []
+        # and the auth function, given the batch, sends the mail
+        event = {"Records": [{"messageId": m["MessageId"], "eventSource": "aws:sqs", "body": m["Body"]}
+                             for m in received]}
+        assert gateway.handler("AuthFunction")(event, None) == {"batchItemFailures": []}
+        assert len(mail.outbox(to=member["email"])) == 1
+    finally:
+        jobs._sqs.cache_clear()
