@@ -433,7 +433,8 @@ def login(caller: Caller, body: LoginBody) -> dict[str, Any]:
 
     Failures count per account (client and email) and only where the account exists, so that another
     client's key cannot lock a member out; each attempt reserves its token before argon2 runs and a correct
-    password gives it back."""
+    password gives it back. The reservation is one write more for an existing account than for an unknown
+    email: that tells no more than registration's USER_EXISTS already does."""
     candidates = _candidate_clients(caller, body)
     users = [user for user in (_account(client_id, body.email) for client_id in candidates) if user is not None]
     reserved = _reserve_attempts(caller, users, body.email)

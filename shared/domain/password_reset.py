@@ -58,7 +58,9 @@ def _clients_of(caller: Caller, body: ForgotBody) -> list[str]:
 def _limit(caller: Caller, client_ids: list[str], email: str) -> None:
     """One token from the bucket of each client's email. A client key always takes its own client's (whether
     or not the account exists, so that a 429 tells nothing); the universal key takes each client holding the
-    email, or a bucket of its own when none does. Another client's key never spends this client's mails."""
+    email, or a bucket of its own when none does (one write per client: an email known in several clients costs
+    the universal key's request one write more per extra client). Another client's key never spends this
+    client's mails."""
     scopes = [forgot_scope(c, email) for c in client_ids] if caller.universal else \
         [forgot_scope(caller.client_id, email)]
     for scope in scopes or [forgot_scope("", email)]:
