@@ -60,6 +60,7 @@ def serve(port: int, host: str) -> None:
 
     from moto.server import ThreadedMotoServer
 
+    _one_backup_per_transaction()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _snapshot_each_table_once()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -148,6 +149,41 @@ def _one_at_a_time(app: Any) -> Any:
             return chunks
 
     return serialized
+
+
+def _one_backup_per_transaction() -> None:
+    """moto backs a transaction up by deep-copying the whole table once per action (a 100-put transaction copies
+    it 100 times: seconds once the table holds a few thousand items, which timed out batches of voucher codes).
+    One copy per table is the same backup; calls run one at a time (`_one_at_a_time`), so the module's `copy`
+    may be swapped for the length of one transaction."""
+    import copy
+
+    from moto.dynamodb import models
+
+    class _CopyOnce:
+        def __init__(self) -> None:
+            self.made: dict[int, Any] = {}
+
+        def deepcopy(self, value: Any, *args: Any) -> Any:
+            if id(value) not in self.made:
+                self.made[id(value)] = copy.deepcopy(value, *args)
+            return self.made[id(value)]
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        models.copy = _CopyOnce()  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = copy
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def create_table(client: Any, table_name: str) -> bool:
     """Create the table as the template defines it (keys, GSIs, TTL). False when it already exists."""
     props = api_definition().table

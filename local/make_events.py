@@ -19,6 +19,9 @@ STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyI
                   "usageKey": "usage-zen-flow-studio", "principalId": "key_demo"}
 USER_CONTEXT = {**STUDIO_CONTEXT, "userId": "usr_demo", "role": "user", "tokenExp": "4102444800",
                 "tokenType": "access", "tokenIatMs": "4102444000000", "principalId": "usr_demo"}
+PARTNER_CONTEXT = {"clientId": "fitco-wellness", "userId": "stf_demo", "role": "manager", "keyId": "",
+                   "universal": "false", "tokenExp": "4102444800", "tokenIatMs": "4102444000000",
+                   "partnerId": "fitco-benefits", "principal": "partner_staff", "principalId": "stf_demo"}
 
 
 def event_file_name(route: Route) -> str:
@@ -33,7 +36,10 @@ def event_for(route: Route) -> dict[str, Any]:
         path = path.replace("{" + name + "}", value)
     headers = {"Host": "127.0.0.1:3000", "User-Agent": "curl/8", "Accept": "application/json"}
     context = None
-    if route.authorizer:
+    if route.authorizer == "PartnerAuthorizer":
+        headers["Authorization"] = "Bearer <partner-access-token>"
+        context = PARTNER_CONTEXT
+    elif route.authorizer:
         headers["X-API-Key"] = "<studio-api-key>"
         context = USER_CONTEXT if route.authorizer == "UserAuthorizer" else STUDIO_CONTEXT
         if route.authorizer == "UserAuthorizer":

@@ -25,12 +25,14 @@ SECURITY = {
     "KeyAuthorizer": [{"ApiKey": []}],
     "UserAuthorizer": [{"ApiKey": [], "Bearer": []}],
     "OptionalAuthorizer": [{}, {"ApiKey": []}, {"ApiKey": [], "Bearer": []}],
+    "PartnerAuthorizer": [{"PartnerBearer": []}],
 }
 AUTH_CODES = {
     None: [],
     "KeyAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY"],
     "UserAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY", "TOKEN_EXPIRED"],
     "OptionalAuthorizer": ["MISSING_API_KEY", "UNAUTHORIZED", "INVALID_API_KEY", "TOKEN_EXPIRED"],
+    "PartnerAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY", "TOKEN_EXPIRED"],
 }
 STATUS_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
                405: "Method not allowed", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
@@ -101,6 +103,10 @@ COMPONENTS: dict[str, Any] = {
                    "description": "Identifies the client (tenant). Scopes every request to that client's data."},
         "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                    "description": "The member's access token (15 minutes), from register, login or refresh."},
+        "PartnerBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                          "description": "A partner staff access token (15 minutes), from /partner-auth/login or "
+                                         "refresh. An X-API-Key is optional; one that is sent must be the "
+                                         "partner's client's."},
     },
     "schemas": {
         "ErrorEnvelope": {
@@ -190,6 +196,10 @@ def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
             continue
         if declared:
             codes_by_status.setdefault(int(status), []).extend(declared)
+            continue
+        if "text/csv" in answer.get("content", {}):  # a download (exports): the file as it is, no envelope
+            responses[status] = {"description": answer.get("description") or "Success",
+                                 "content": {"text/csv": answer["content"]["text/csv"]}}
             continue
         declared_schema = answer.get("content", {}).get("application/json", {}).get("schema") or {}
         schema = declared_schema if "$ref" in declared_schema else {"$ref": "#/components/schemas/SuccessEnvelope"}

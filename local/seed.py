@@ -42,6 +42,9 @@ PARTNER_TRAINERS = [
     (0, "Europe/Berlin", [(d, "08:00", "16:00") for d in WEEKDAYS], [
         dict(name="Personal Training", duration=60, price_minor=6500, currency="EUR")]),
 ]
+PARTNER_STAFF = [("owner@fitcobenefits.example", "fitco-owner-pass", "Olivia Owner", "owner"),
+                 ("manager@fitcobenefits.example", "fitco-manager-pass", "Manny Manager", "manager"),
+                 ("viewer@fitcobenefits.example", "fitco-viewer-pass", "Vic Viewer", "viewer")]
 CATEGORIES = ["HIIT", "Yoga", "Strength", "Pilates", "Cardio"]
 CLASS_NAMES = ["Hiit Blast", "Morning Flow", "Power Lift", "Core Burn", "Cardio Kick", "Stretch & Restore",
                "Tabata Turbo", "Sunset Yoga", "Dumbbell Basics", "Pilates Reformer", "Spin Sprint",
@@ -197,6 +200,11 @@ def seed() -> dict[str, Any]:
         _trainers(partner_client["id"], partner_coaches, PARTNER_TRAINERS)
     booking_ids = _demo_bookings(studio["id"], user_items[0]["id"], demo_trainers[0])
 
+    from shared.domain import partner_staff  # FitCo Benefits' portal logins, one of each role
+
+    staff = [(partner_staff.create_staff(partner_client["id"], partner["id"], email, password, name=name, role=role),
+              password) for email, password, name, role in PARTNER_STAFF]
+
     def client_view(c: dict[str, Any], key: str) -> dict[str, Any]:
         return {"id": c["id"], "name": c["name"], "apiKey": key, "requiresVoucher": c["requiresVoucher"]}
 
@@ -207,6 +215,8 @@ def seed() -> dict[str, Any]:
                   for (client_id, email, password, _, role, _), item in zip(demo_users, user_items)],
         "clients": {"studio": client_view(studio, studio_key), "partner": client_view(partner_client, partner_key)},
         "partner": {"id": partner["id"], "name": partner["name"], "clientId": partner_client["id"]},
+        "partnerStaff": [{"email": item["email"], "password": password, "role": item["role"], "id": item["id"],
+                          "partnerId": item["partnerId"], "clientId": item["clientId"]} for item, password in staff],
         "vouchers": [{"code": v["code"], "clientId": v["clientId"], "partnerId": v["partnerId"],
                       "expiresAt": v["expiresAt"]} for v in voucher_items],
         "coaches": [{"id": c["id"], "name": c["name"], "clientId": c["clientId"], "specialties": c["specialties"],

@@ -57,3 +57,21 @@ def key_only_handler(event: dict[str, Any], context: Any = None) -> dict[str, An
     any other header (else one member's identity would be served to the next caller with the same key)."""
     bind_invocation(event, context)
     return _authorize(event, with_bearer=False)
+
+
+def partner_handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+    """Partner staff routes (/partner/*): the partner bearer alone, cached per Authorization header
+    (shared/auth/partner_tokens.py). Member tokens are refused here, partner tokens on every other route."""
+    from shared.auth.partner_tokens import PartnerAuthFailure, resolve as resolve_partner
+
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
+    resource = _whole_api(str(event.get("methodArn", "")))
+    try:
+        identity = resolve_partner(headers.get("authorization"))
+    except PartnerAuthFailure as failure:
+        from shared.logs import security_event
+
+        security_event("partner_token_refused", code=failure.code,
+                       requestId=(event.get("requestContext") or {}).get("requestId"))
+        return _policy("Deny", resource, "denied", {"errorCode": failure.code, "errorMessage": failure.message})
+    return _policy("Allow", resource, identity.staff_id, identity.context())

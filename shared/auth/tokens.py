@@ -55,15 +55,16 @@ def issued_ms(claims: dict[str, Any]) -> int:
     return value if isinstance(value, int) and value // 1000 == claims["iat"] else claims["iat"] * 1000
 
 
-def verify(token: str, *, typ: str | tuple[str, ...] = "access") -> dict[str, Any]:
-    """The claims of a valid token of type `typ` (or one of the types), else `TokenError`."""
+def verify(token: str, *, typ: str | tuple[str, ...] = "access", audience: str | None = None) -> dict[str, Any]:
+    """The claims of a valid token of type `typ` (or one of the types) for `audience` (default: the member
+    API's; partner staff tokens have their own, see shared/auth/partner_tokens.py), else `TokenError`."""
     settings = get_settings()
     if not token or len(token) > 4096:
         raise TokenError("UNAUTHORIZED", "Malformed bearer token")
     try:
         claims = jwt.decode(
             token, get_secret("jwtSigningKey"), algorithms=[ALGORITHM],
-            audience=settings.jwt_audience, issuer=settings.jwt_issuer,
+            audience=audience or settings.jwt_audience, issuer=settings.jwt_issuer,
             options={"require": ["sub", "cid", "role", "typ", "exp", "iat", "iss", "aud", "jti"],
                      "verify_exp": False, "verify_iat": False, "verify_nbf": False},
         )  # time claims are checked below against shared.clock, which tests move

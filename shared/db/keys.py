@@ -54,6 +54,72 @@ def partner(client_id: str, partner_id: str) -> Key:
     return _key(client_pk(client_id), f"PARTNER#{partner_id}")
 
 
+# --- partner portal: staff, voucher batches and counters, attributed members -----------------------------------
+def partner_pk(client_id: str, partner_id: str) -> str:
+    return f"{client_pk(client_id)}#PARTNER#{partner_id}"
+
+
+def staff_pk(client_id: str, partner_id: str, staff_id: str) -> str:
+    """A partner staff member's own partition: the profile and the logins (refresh-token families)."""
+    return f"{partner_pk(client_id, partner_id)}#STAFF#{staff_id}"
+
+
+def partner_staff(client_id: str, partner_id: str, staff_id: str) -> Key:
+    return _key(staff_pk(client_id, partner_id, staff_id), "PROFILE")
+
+
+def partner_staff_index(client_id: str, partner_id: str) -> str:
+    """GSI1 partition listing a partner's staff, sorted by `createdAt#staffId`."""
+    return f"{partner_pk(client_id, partner_id)}#STAFF"
+
+
+def staff_email(email: str) -> Key:
+    """The global claim on a partner staff email (staff sign in without an API key, so emails are unique across
+    clients): it names the client, partner and staff id."""
+    return _key(f"STAFFEMAIL#{email}", "STAFFEMAIL")
+
+
+def staff_refresh_family(client_id: str, partner_id: str, staff_id: str, family_id: str) -> Key:
+    return _key(staff_pk(client_id, partner_id, staff_id), f"{refresh_family_prefix()}{family_id}")
+
+
+def partner_vouchers_index(client_id: str, partner_id: str) -> str:
+    """GSI2 partition of a partner's vouchers, sorted by `createdAt#code` (stable order for lists and cursors)."""
+    return f"{partner_pk(client_id, partner_id)}#VOUCHERS"
+
+
+def voucher_stats(client_id: str, partner_id: str) -> Key:
+    """The partner's voucher counters (total, redeemed, revoked, unused ones per expiry instant)."""
+    return _key(partner_pk(client_id, partner_id), "VOUCHERSTATS")
+
+
+def voucher_batch(client_id: str, partner_id: str, batch_id: str) -> Key:
+    """A batch of generated codes: its state (creating, complete) and its own counters."""
+    return _key(partner_pk(client_id, partner_id), f"BATCH#{batch_id}")
+
+
+def voucher_campaign(client_id: str, partner_id: str, campaign: str) -> Key:
+    """Counters of every batch generated for one campaign name."""
+    return _key(partner_pk(client_id, partner_id), f"CAMPAIGN#{campaign}")
+
+
+def partner_member(client_id: str, user_id: str) -> Key:
+    """A member's attribution to a partner, in the member's own partition (an account deletion removes it);
+    GSI2 (`partner_members_index`) lists a partner's members."""
+    return _key(user_pk(client_id, user_id), "PARTNERMEMBER")
+
+
+def partner_members_index(client_id: str, partner_id: str) -> str:
+    """GSI2 partition of a partner's members, sorted by `joinedAt#userId`."""
+    return f"{partner_pk(client_id, partner_id)}#MEMBERS"
+
+
+def partner_activity(client_id: str, partner_id: str, day: str) -> Key:
+    """The partner's counters of one UTC day (YYYY-MM-DD): credited watch seconds, completed classes,
+    members joined, and how many members were active that day."""
+    return _key(partner_pk(client_id, partner_id), f"DAY#{day}")
+
+
 def voucher(code: str) -> Key:
     return _key(f"VOUCHER#{code.upper()}", "VOUCHER")
 

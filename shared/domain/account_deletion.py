@@ -73,14 +73,17 @@ def _mark(user: dict[str, Any]) -> None:
     coach = Action.update(keys.coach(client_id, user["coachId"]), "ADD memberCount :minus",
                           condition="attribute_exists(PK) AND memberCount > :zero",
                           values={":minus": -1, ":zero": 0}) if isinstance(user.get("coachId"), int) else None
+    from shared.domain.partner_members import leaving_actions
+
+    leaving = leaving_actions(user)  # the partner's member count, if a partner brought the member
     try:
-        get_repository().transact([mark, coach] if coach else [mark])
+        get_repository().transact([mark, coach, *leaving] if coach else [mark, *leaving])
     except TransactionFailed as failed:
         if failed.reasons[0] == "ConditionalCheckFailed":
             return  # another call marked it first (and counted the coach): continue its deletion
         if coach is None or failed.reasons[1] != "ConditionalCheckFailed":
             raise
-        get_repository().transact([mark])  # the coach is gone or counts nobody: mark alone
+        get_repository().transact([mark, *leaving])  # the coach is gone or counts nobody: mark without it
         # (a concurrent mark between the two is as above: its condition fails and it continues)
 
 

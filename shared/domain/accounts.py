@@ -34,7 +34,7 @@ from shared import clock, metrics, ratelimit
 from shared.auth import passwords
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
-from shared.domain import clients, refresh_tokens, text, vouchers
+from shared.domain import clients, partner_members, partner_vouchers, refresh_tokens, text, vouchers
 from shared.errors import AppError, rate_limited
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
@@ -236,15 +236,15 @@ def registration_client(caller: Caller, voucher_code: str | None) -> tuple[dict[
     return client, None
 
 
-def _voucher_redemption(voucher: dict[str, Any], client_id: str) -> Action:
+def _voucher_redemption(voucher: dict[str, Any], client_id: str, user_id: str) -> Action:
     """Redeem one use, only while the voucher is active, unexpired, of this client and not used up."""
     redemptions = int(voucher.get("redemptions", 0))
     last_use = redemptions + 1 >= int(voucher.get("maxRedemptions", 1))
     values: dict[str, Any] = {":one": 1, ":active": "active", ":client": client_id, ":null": "NULL",
-                              ":now": clock.iso()}
+                              ":now": clock.iso(), ":uid": user_id}
     condition = ("#s = :active AND clientId = :client AND redemptions < maxRedemptions AND "
                  "(attribute_not_exists(expiresAt) OR attribute_type(expiresAt, :null) OR expiresAt > :now)")
-    expression = "SET redemptions = redemptions + :one, lastRedeemedAt = :now"
+    expression = "SET redemptions = redemptions + :one, lastRedeemedAt = :now, lastRedeemedBy = :uid"
     if last_use:  # only one registration can take the last use, and it marks the voucher redeemed
         expression += ", #s = :redeemed"
         condition += " AND redemptions = :seen"
@@ -328,8 +328,14 @@ def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
                Action.put(email_claim_item(client_id, body.email, user_id), "attribute_not_exists(PK)")]
     kinds = ["user", "email"]
     if voucher:
-        actions.append(_voucher_redemption(voucher, client_id))
+        actions.append(_voucher_redemption(voucher, client_id, user_id))
         kinds.append("voucher")
+        for action, kind in partner_vouchers.redemption_actions(voucher):  # the partner's counters move with it
+            actions.append(action)
+            kinds.append(kind)
+    for action in partner_members.joining_actions(client_id, user):  # attribution to the partner, if any
+        actions.append(action)
+        kinds.append("user")
     if onboarding:
         actions.append(Action.delete(keys.onboarding(client_id, str(body.sessionId)),
                                      "attribute_exists(PK) AND #ttl > :now", names={"#ttl": "ttl"},
@@ -351,9 +357,10 @@ def create_member(client_id: str, email: str, password: str, *, name: str, role:
     email = _email(email)
     user = new_user_item(client_id, new_user_id(), email, passwords.hash_password(password), role=role, name=name,
                          partner_id=partner_id)
+    attribution = partner_members.joining_actions(client_id, user)
     commit([Action.put(user, "attribute_not_exists(PK)"),
-            Action.put(email_claim_item(client_id, email, user["id"]), "attribute_not_exists(PK)")],
-           ["user", "email"])
+            Action.put(email_claim_item(client_id, email, user["id"]), "attribute_not_exists(PK)"), *attribution],
+           ["user", "email", *["user"] * len(attribution)])
     return user
 
 

@@ -10,7 +10,7 @@ from shared import clock
 from shared.auth import api_keys
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
-from shared.domain import vouchers
+from shared.domain import partner_vouchers, vouchers
 from shared.domain.clients import DEFAULT_BRANDING, DEFAULT_FEATURES, FEATURES
 from shared.errors import AppError
 
@@ -96,19 +96,13 @@ def revoke_api_key(client_id: str | None, key_id: str) -> None:
 
 def create_voucher(client_id: str, *, partner_id: str | None = None, prefix: str = "", code: str | None = None,
                    expires_in_days: int | None = 90, max_redemptions: int = 1) -> dict[str, Any]:
+    """One voucher; a partner's is listed and counted in the partner portal (shared/domain/partner_vouchers.py)."""
     code = vouchers.normalize(code) if code else vouchers.new_code(prefix)
     if not vouchers.is_well_formed(code):
         raise AppError("VALIDATION_ERROR", "Voucher codes are letters, digits and dashes")
-    created = clock.iso()
-    item = {**keys.voucher(code), "code": code, "clientId": client_id, "partnerId": partner_id,
-            "status": "active", "redemptions": 0, "maxRedemptions": max_redemptions,
-            "expiresAt": clock.iso(clock.now() + expires_in_days * 86400) if expires_in_days else None,
-            "createdAt": created, "GSI1PK": keys.voucher_index(client_id), "GSI1SK": f"{created}#{code}"}
-    try:
-        get_repository().put(item, condition="attribute_not_exists(PK)")
-    except ConditionFailed:
-        raise AppError("CONFLICT", f"Voucher {code} already exists") from None
-    return item
+    expires_at = clock.iso(clock.now() + expires_in_days * 86400) if expires_in_days else None
+    return partner_vouchers.create_single(client_id, partner_id, code, expires_at=expires_at,
+                                          max_redemptions=max_redemptions)
 
 
 def create_coach(client_id: str, name: str, *, specialties: list[str], levels: list[str], bio: str = "",

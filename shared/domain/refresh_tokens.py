@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, Callable
 
 from shared import clock, metrics
 from shared.auth import tokens
@@ -63,13 +63,24 @@ def _pair(client_id: str, user_id: str, role: str, family_id: str,
 def start(client_id: str, user_id: str, role: str) -> dict[str, Any]:
     """A new login: `{accessToken, refreshToken, expiresIn}`; one PutItem."""
     family_id = new_family_id()
-    answer, issued = _pair(client_id, user_id, role, family_id)
+    return start_family(keys.refresh_family(client_id, user_id, family_id), family_id,
+                        lambda: _pair(client_id, user_id, role, family_id), userId=user_id, clientId=client_id)
+
+
+Mint = Callable[[], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def start_family(family_key: dict[str, str], family_id: str, mint: Mint, **attributes: Any) -> dict[str, Any]:
+    """Store a new family at `family_key` (a member's partition, or a partner staff member's) for the pair that
+    `mint()` returns as (answer, {"access": claims, "refresh": claims}). `attributes` must name the holder as
+    `userId` and `clientId` (reuse revokes their access tokens). One PutItem."""
+    answer, issued = mint()
     claims = issued["refresh"]
     now = clock.iso()
     get_repository().put({
-        **keys.refresh_family(client_id, user_id, family_id), "familyId": family_id, "userId": user_id,
-        "clientId": client_id, "tokenHash": token_hash(answer["refreshToken"]), "rotations": 0,
-        "createdAt": now, "rotatedAt": now, "expiresAt": clock.iso(claims["exp"]), "ttl": int(claims["exp"]),
+        **family_key, "familyId": family_id, **attributes, "tokenHash": token_hash(answer["refreshToken"]),
+        "rotations": 0, "createdAt": now, "rotatedAt": now, "expiresAt": clock.iso(claims["exp"]),
+        "ttl": int(claims["exp"]),
     }, condition="attribute_not_exists(PK)")
     return answer
 
@@ -117,8 +128,21 @@ def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]
     client_id, user_id, family_id = claims["cid"], claims["sub"], claims["fam"]
     if not universal and client_id != key_client_id:
         raise _invalid()
+
+    def holder_role() -> str | None:
+        user = get_repository().get(keys.user(client_id, user_id))
+        return str(user.get("role") or "user") if user and user.get("status", "active") == "active" else None
+
+    return rotate_family(keys.refresh_family(client_id, user_id, family_id), token, client_id, holder_role,
+                         lambda role: _pair(client_id, user_id, role, family_id))
+
+
+def rotate_family(family_key: dict[str, str], token: str, client_id: str, holder_role: Callable[[], str | None],
+                  mint: Callable[[str], tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Rotate the family at `family_key` whose refresh token `token` was verified by the caller (a member's or a
+    partner staff member's). `holder_role()` reads the holder's current role, None once they may no longer
+    sign in; `mint(role)` makes the new pair as `start_family` takes it."""
     repo = get_repository()
-    family_key = keys.refresh_family(client_id, user_id, family_id)
     family = repo.get(family_key, consistent=True)
     if family is None or int(family.get("ttl", 0)) <= clock.now():
         raise _invalid("This login has ended; sign in again")
@@ -129,11 +153,11 @@ def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]
         if _in_grace(family, presented):
             return _grace_pair(family)
         raise _reused(family)
-    user = repo.get(keys.user(client_id, user_id))
-    if user is None or user.get("status", "active") != "active":
+    role = holder_role()
+    if role is None:
         repo.delete(family_key)
         raise _invalid("This account is no longer active")
-    answer, issued = _pair(client_id, user_id, str(user.get("role") or "user"), family_id)
+    answer, issued = mint(role)
     expires = int(issued["refresh"]["exp"])
     try:
         repo.update(family_key, "SET tokenHash = :new, previousHash = :old, graceUntil = :grace, "
@@ -156,9 +180,13 @@ def rotate(token: str, *, key_client_id: str, universal: bool) -> dict[str, Any]
 
 def revoke(client_id: str, user_id: str, family_id: str) -> int:
     """End one login. Returns how many were ended (0 or 1)."""
+    return end_family(keys.refresh_family(client_id, user_id, family_id))
+
+
+def end_family(family_key: dict[str, str]) -> int:
+    """End the login stored at `family_key`: 1 if it was there, else 0."""
     try:
-        get_repository().delete(keys.refresh_family(client_id, user_id, family_id),
-                                condition="attribute_exists(PK)")
+        get_repository().delete(family_key, condition="attribute_exists(PK)")
     except ConditionFailed:
         return 0
     return 1
@@ -166,9 +194,13 @@ def revoke(client_id: str, user_id: str, family_id: str) -> int:
 
 def revoke_all(client_id: str, user_id: str) -> int:
     """End every login of the user: one Query of the user partition, deletes in transactions of 100."""
+    return revoke_families(keys.user_pk(client_id, user_id))
+
+
+def revoke_families(partition: str) -> int:
+    """End every login kept in `partition` (a member's or a partner staff member's)."""
     repo = get_repository()
-    families = repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.refresh_family_prefix(),
-                          consistent=True)
+    families = repo.query(partition, sk_prefix=keys.refresh_family_prefix(), consistent=True)
     for start_at in range(0, len(families), 100):
         repo.transact([Action.delete({"PK": f["PK"], "SK": f["SK"]}) for f in families[start_at:start_at + 100]])
     return len(families)

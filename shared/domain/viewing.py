@@ -283,6 +283,10 @@ def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[
         actions = [Action.update(key, expression, condition="version = :expected", names=names, values=values)]
         try:
             get_repository().transact(actions + _settlement(client_id, user_id, session["id"], entry, completes, now))
+            if session.get("partnerId"):  # the partner's day counters (shared/domain/partner_members.py)
+                from shared.domain.partner_members import on_settled
+
+                on_settled(client_id, user_id, str(session["partnerId"]), entry.settle, completes, earned > 0, now)
             return written
         except TransactionFailed as failed:
             if failed.reasons[0] == "ConditionalCheckFailed":
@@ -302,7 +306,8 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
     repo = get_repository()
     found = {i["SK"]: i for i in repo.get_many([keys.klass(client_id, class_id),
                                                 keys.continue_watching(client_id, user_id, class_id),
-                                                keys.viewing_stats(client_id, user_id)])}
+                                                keys.viewing_stats(client_id, user_id),
+                                                keys.partner_member(client_id, user_id)])}  # partner dashboards
     klass = found.get(keys.klass(client_id, class_id)["SK"])
     if klass is None or not is_active(klass):
         raise not_found("Class")
@@ -325,6 +330,7 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
         "totalDurationSeconds": total, "watchedSeconds": 0, "heartbeats": 0, "version": 0,
         "startedAt": started, "startedEpoch": round(now, 3), "lastHeartbeatAt": None, "lastHeartbeatEpoch": None,
         "completedAt": None,
+        "partnerId": (found.get(keys.partner_member(client_id, user_id)["SK"]) or {}).get("partnerId"),
     }
     repo.put(session, condition="attribute_not_exists(PK)")
     repo.put(_continue_item(client_id, user_id, session))

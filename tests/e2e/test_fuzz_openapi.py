@@ -102,7 +102,13 @@ def _credentials(stack: dict[str, Any], key_name: str) -> tuple[Api, str, dict[s
                      api_key=key)
     assert admin.status == 200, admin.json
     members = {label: _member(api, key, label) for label in ("member", "logout", "delete")}
-    return api, key, {**members, "admin": admin.data}
+    staff = {}
+    for label, role in (("partner", "manager"), ("partner_logout", "viewer")):
+        login = next(s for s in stack["partnerStaff"] if s["role"] == role)
+        signed_in = api.post("/partner-auth/login", {"email": login["email"], "password": login["password"]})
+        assert signed_in.status == 200, signed_in.json
+        staff[label] = signed_in.data
+    return api, key, {**members, **staff, "admin": admin.data}
 
 
 def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, Any]], *options: str) -> str:
@@ -112,7 +118,9 @@ def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, A
     environment = {**os.environ, "STVOS_API_KEY": key, "STVOS_TOKEN": people["member"]["accessToken"],
                    "STVOS_LOGOUT_TOKEN": people["logout"]["accessToken"],
                    "STVOS_DELETE_TOKEN": people["delete"]["accessToken"],
-                   "STVOS_ADMIN_TOKEN": people["admin"]["accessToken"], "NO_COLOR": "1"}
+                   "STVOS_ADMIN_TOKEN": people["admin"]["accessToken"],
+                   "STVOS_PARTNER_TOKEN": people["partner"]["accessToken"],
+                   "STVOS_PARTNER_LOGOUT_TOKEN": people["partner_logout"]["accessToken"], "NO_COLOR": "1"}
     run = subprocess.run([schemathesis, "run", f"{stack['baseUrl']}/openapi.json", "--checks", "all",
                           "--seed", str(SEED), "--workers", "1", "--no-color", *options],
                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=840)

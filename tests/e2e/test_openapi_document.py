@@ -26,10 +26,11 @@ def test_given_the_local_api_then_it_serves_the_document_with_every_route_and_it
     assert reply.status == 200
     document = reply.json
     assert document["openapi"].startswith("3.1")
-    assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer"}
+    assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer", "PartnerBearer"}
     for route in documented_routes():
         operation = document["paths"][route.path][route.method.lower()]
-        expected = {None: [], "KeyAuthorizer": [{"ApiKey": []}], "UserAuthorizer": [{"ApiKey": [], "Bearer": []}]}
+        expected = {None: [], "KeyAuthorizer": [{"ApiKey": []}], "UserAuthorizer": [{"ApiKey": [], "Bearer": []}],
+                    "PartnerAuthorizer": [{"PartnerBearer": []}]}
         if route.authorizer in expected:
             assert operation["security"] == expected[route.authorizer], route.path
         assert "429" in operation["responses"] and "500" in operation["responses"]

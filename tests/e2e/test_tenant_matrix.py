@@ -44,6 +44,11 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
                      token=data["accessToken"])  # A's progress log: B may not undo it, nor see it
     assert water.status == 201, water.json
     voucher = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["studio"]["id"])
+    from shared.domain import partner_vouchers, provisioning
+
+    a_partner = provisioning.create_partner(demo["clients"]["studio"]["id"], f"A Partner {marker}")
+    a_batch = partner_vouchers.create_batch(demo["clients"]["studio"]["id"], a_partner["id"], "stf_tenant_a",
+                                            quantity=2, prefix="ABATCH", campaign=marker)
     member = Api(f"{local_api.base_url}/api/v1", fresh_source_ip(), key, data["accessToken"])
     slots = member.get("/trainers/5/availability?serviceId=1").data["slots"]  # A's trainer 5, service 1
     booking = member.post("/trainers/5/book", {"serviceId": 1, "slotId": slots[-1]["id"], "notes": marker})
@@ -55,6 +60,8 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "userId": data["user"]["id"], "email": email, "password": "tenant-a-secret",
         "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
         "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
+        "partnerId": a_partner["id"], "partnerVoucher": a_batch["vouchers"][0]["code"],
+        "batchId": a_batch["batchId"],
         "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
         "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"], "trainerId": 5, "serviceId": 1,
         "resumeToken": wizard.data["resumeToken"],
@@ -71,6 +78,8 @@ def _snapshot(a: dict[str, Any]) -> dict[str, Any]:
               keys.email_claim(client, a["email"])]
     state: dict[str, Any] = {f"{k['PK']}|{k['SK']}": repo.get(k, consistent=True) for k in single}
     state["user"] = repo.query(keys.user_pk(client, a["userId"]), consistent=True)
+    state["partner"] = repo.query(keys.partner_pk(client, a["partnerId"]), consistent=True)
+    state["partnerVoucher"] = repo.get(keys.voucher(a["partnerVoucher"]), consistent=True)
     state["hume"] = repo.query(keys.client_pk(client), sk_prefix="HUME", consistent=True)
     state["booking"] = repo.get(keys.booking(client, a["bookingId"]), consistent=True)
     state["hold"] = repo.get(keys.slot_hold(client, a["holdId"]), consistent=True)
@@ -91,12 +100,20 @@ def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
         user = accounts.create_member(partner, f"{name}-{uuid.uuid4().hex[:8]}@fitco.example", "tenant-b-secret",
                                       name=name, role=role)
         personas[name] = (key, tokens.issue(user["id"], partner, role)[0])
+    from shared.domain import partner_staff
+
+    email = f"b-partner-{uuid.uuid4().hex[:8]}@fitcobenefits.example"
+    partner_staff.create_staff(partner, demo["partner"]["id"], email, "tenant-b-secret", role="manager")
+    personas["b-partner-manager"] = (demo["apiKeys"]["partner"],
+                                     partner_staff.login(email, "tenant-b-secret")["accessToken"])
     return personas
 
 
 def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str, Any]) -> tuple[str, Any, str]:
     """Fill the route with A's ids: path parameters, query filters and every id-like body field."""
-    values = {"id": a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
+    values = {"id": a["partnerVoucher"] if path.startswith("/api/v1/partner/vouchers/") else
+              a["userId"] if path.startswith("/api/v1/partner/members/") else
+              a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
               a["bookingId"] if path.startswith("/api/v1/bookings/") else a["classId"],
@@ -107,6 +124,8 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
         query = f"?trainer={a['coachId']}"
     if method == "get" and path.endswith("/content/search"):
         query = "?q=Glute"
+    if method == "get" and path.startswith("/api/v1/partner/vouchers"):  # A's batch and codes as filters
+        query = f"?batchId={a['batchId']}" + ("&search=ABATCH" if path.endswith("/vouchers") else "")
     body = None
     if "requestBody" in operation:
         example = operation["requestBody"]["content"]["application/json"].get("example") or {}
@@ -153,7 +172,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     personas = _b_personas(local_api, demo)
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
-                                           "planId", "logId", "bookingId", "holdId")}
+                                           "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():
