@@ -385,13 +385,14 @@ class DailyMeal(View):
 
 
 class DailyClass(View):
-    name: str = field("Yoga Flow")
-    time: str | None = field(None, "HH:MM in the member's zone; null for on-demand classes")
-    duration: int = field(45)
-    source: Literal["class_plan"] = field("class_plan")
-    classId: int = field(311)
-    planId: str = field("cp_3f9a0c1e2b4d5f6a7b8c")
-    startsAt: Instant | None = field(None)
+    name: str = field("Personal training with Priya Nair")
+    time: str | None = field("18:00", "HH:MM in the member's zone; null for on-demand classes")
+    duration: int = field(45, "Minutes")
+    source: Literal["class_plan", "one_to_one_booking"] = field("one_to_one_booking")
+    classId: int | None = field(None, "Class-plan sessions")
+    planId: str | None = field(None, "Class-plan sessions")
+    bookingId: str | None = field("bk_3f9a0c1e2b4d5f6a", "1:1 bookings")
+    startsAt: Instant | None = field("2026-03-29T17:00:00Z", "1:1 bookings; null for on-demand classes")
 
 
 class DayProgress(View):

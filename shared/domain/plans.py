@@ -12,16 +12,16 @@ Saving is one TransactWriteItems: the pointer moves from the plan it read to the
 old value: two saves at once cannot both win with the same predecessor), the new summary and body are created,
 and the old summary becomes `archived`. A save that loses the race reads the pointer again and retries, so
 that every save lands and exactly one plan per type is active. Deleting archives the active plan the same way.
-Cost: save 1 read + a 4-item transaction (8 WCU); GET 3 strongly consistent reads; daily plan 2 round trips
-(user and pointer; then up to 3 summaries, 3 bodies and the day's totals), a third for the day's
-classes when a class plan has some that day, whatever the
+Cost: save 1 read + a 4-item transaction (8 WCU); GET 3 strongly consistent reads; daily plan 3 round trips
+(user and pointer; then up to 3 summaries, 3 bodies and the day's totals; the day's 1:1 bookings), a fourth for
+the day's classes when a class plan has some that day, whatever the
 number of logs or plans.
 """
 from __future__ import annotations
 
 import json
 import zlib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared import clock
@@ -276,7 +276,8 @@ def daily_plan(client_id: str, user_id: str, on: str | None) -> dict[str, Any]:
     notes: list[str] = []
     workout_today, rest = daily.workout_for(*plans["workout"], day, totals, notes)
     meals = daily.meals_for(*plans["nutrition"], day, totals, notes)
-    classes = daily.classes_for(*plans["class"], day, available, notes)
+    classes = daily.bookings_for(_bookings_on(client_id, user_id, day, tz), tz) + \
+        daily.classes_for(*plans["class"], day, available, notes)
     if not any(plans[t][0] for t in TYPES):
         notes.append("no_active_plans")
     return {"date": day.isoformat(), "timeZone": zone_name, "restDay": rest, "workout": workout_today,
@@ -285,6 +286,19 @@ def daily_plan(client_id: str, user_id: str, on: str | None) -> dict[str, Any]:
                          "workoutMinutes": int(totals.get("workoutMinutes") or 0),
                          "calories": int(totals.get("calories") or 0), "waterMl": int(totals.get("waterMl") or 0)},
             "notes": sorted(set(notes))}
+
+
+def _bookings_on(client_id: str, user_id: str, day: date, tz: Any) -> list[dict[str, Any]]:
+    """The member's 1:1 bookings that start on their local `day`: one Query of their bookings index, bounded
+    by the day's two midnights in their zone (a DST day is 23 or 25 hours)."""
+    from shared.domain import bookings
+
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=tz).timestamp()
+    items = get_repository().query(keys.member_bookings_index(client_id, user_id), index="GSI1",
+                                   sk_between=(clock.iso(start), clock.iso(end)))
+    return [bookings.view(item) for item in items]
 
 
 def shopping_list(client_id: str, user_id: str, start: str | None, end: str | None) -> dict[str, Any]:

@@ -224,3 +224,30 @@ def test_given_a_member_time_zone_then_users_me_shows_it_and_refuses_an_unknown_
     assert member.get("/users/me").data["settings"]["timeZone"] == "Pacific/Auckland"
     error = envelope(member.patch("/users/me", {"settings": {"timeZone": "Mars/Olympus"}}), 400)
     assert error["details"][0]["field"] == "settings.timeZone"
+
+
+def test_given_a_1_to_1_booking_then_the_daily_plan_shows_it_at_the_members_local_time(api, demo, new_member):
+    # Given a member in New York who books the guide's coach 5 (a London trainer)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    made = new_member(demo["apiKeys"]["studio"], settings={"timeZone": "America/New_York"})
+    http = api.with_auth(demo["apiKeys"]["studio"], made["accessToken"])
+    trainer = next(t for t in demo["trainers"] if t["id"] == 5)
+    service = trainer["services"][0]["id"]
+    first = date.today() + timedelta(days=2)
+    offered = http.get(f"/trainers/5/availability?serviceId={service}&from={first}&to={first + timedelta(days=7)}")
+    assert offered.status == 200, offered.json
+    slot = offered.data["slots"][0]
+    booked = http.post("/trainers/5/book", {"serviceId": service, "slotId": slot["id"]})
+    assert booked.status == 201, booked.json
+    # When they open that day's plan (their own date, in New York)
+    local = datetime.fromisoformat(slot["startsAt"].replace("Z", "+00:00")).astimezone(ZoneInfo("America/New_York"))
+    day = http.get(f"/users/me/daily-plan?date={local.date().isoformat()}").data
+    # Then the booking is there at the New York time, with its id
+    entry = next(c for c in day["classes"] if c["source"] == "one_to_one_booking")
+    assert entry["bookingId"] == booked.data["booking"]["id"] and entry["time"] == local.strftime("%H:%M")
+    assert entry["startsAt"] == slot["startsAt"] and "Priya Nair" in entry["name"]
+    # And the day before shows nothing of it
+    before = http.get(f"/users/me/daily-plan?date={(local.date() - timedelta(days=1)).isoformat()}").data
+    assert not [c for c in before["classes"] if c["source"] == "one_to_one_booking"]

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from shared import clock
 from shared.domain.planning import library, limits
 
 
@@ -74,7 +75,22 @@ def classes_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on:
             continue
         found.append({"name": session["name"], "time": None, "duration": session["duration"],
                       "source": "class_plan", "classId": session["classId"], "planId": summary["id"],
-                      "startsAt": None})
+                      "bookingId": None, "startsAt": None})
+    return found
+
+
+def bookings_for(bookings: list[dict[str, Any]], tz: tzinfo) -> list[dict[str, Any]]:
+    """Confirmed 1:1 bookings (as the bookings views show them), each at its time in the member's own zone."""
+    found = []
+    for booking in bookings:
+        if booking["status"] != "confirmed":
+            continue
+        local = datetime.fromtimestamp(clock.parse_iso(booking["startsAt"]), tz)
+        trainer = (booking.get("trainer") or {}).get("name") or ""
+        found.append({"name": f"{booking['serviceName']} with {trainer}" if trainer else booking["serviceName"],
+                      "time": local.strftime("%H:%M"), "duration": booking["duration"],
+                      "source": "one_to_one_booking", "classId": None, "planId": None, "bookingId": booking["id"],
+                      "startsAt": booking["startsAt"]})
     return found
 
 
