@@ -58,6 +58,21 @@ _V1 = "/api/v1"
 _SESSION_ID = "$response.body#/data/session/id"
 _ONBOARDING_ID = "$response.body#/data/sessionId"
 LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", f"{_V1}/trainers/{{id}}/availability"): {
+        "HoldSlot": _link("POST", f"{_V1}/trainers/{{id}}/holds", "Hold the first slot offered",
+                          {"id": "$response.body#/data/trainerId"},
+                          {"serviceId": "$response.body#/data/serviceId", "slotId": "$response.body#/data/slots/0/id"}),
+        "BookSlot": _link("POST", f"{_V1}/trainers/{{id}}/book", "Book the first slot offered",
+                          {"id": "$response.body#/data/trainerId"},
+                          {"serviceId": "$response.body#/data/serviceId", "slotId": "$response.body#/data/slots/0/id"}),
+    },
+    ("POST", f"{_V1}/trainers/{{id}}/book"): {
+        verb: _link(method, f"{_V1}/bookings/{{id}}{suffix}", text, {"id": "$response.body#/data/booking/id"})
+        for verb, method, suffix, text in (("GetBooking", "GET", "", "The booking just made"),
+                                           ("CancelBooking", "POST", "/cancel", "Cancel it (or quote with dryRun)"),
+                                           ("RescheduleBooking", "POST", "/reschedule", "Move it to another slot"),
+                                           ("JoinCall", "POST", "/join", "Join its call inside the join window"))
+    },
     ("POST", f"{_V1}/sessions/start"): {
         "ReportProgress": _link("POST", f"{_V1}/sessions/{{id}}/progress", "Heartbeats of the session just started",
                                 {"id": _SESSION_ID}),

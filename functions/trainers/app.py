@@ -1,6 +1,5 @@
 """Trainers (member side): list, profile, services, classes, availability, slot holds and booking."""
 # No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import Path, Query
@@ -9,6 +8,7 @@ from pydantic import Field
 
 from shared.domain import bookings, catalog, trainers
 from shared.domain.clients import require_feature
+from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
@@ -199,10 +199,15 @@ def get_classes(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
 def availability(caller: UserCaller, id: int = TrainerId,
                  serviceId: int | None = Query(None, ge=1, le=99_999_999,
                                                description="Required when the trainer has several services"),
-                 from_: date | None = Query(None, alias="from", description="Local date; default today"),
-                 to: date | None = Query(None, description="Local date; default from + 6; at most 31 days")) -> dict[str, Any]:
+                 from_: str | None = Query(None, alias="from", pattern=DATE_PATTERN,
+                                           description="Local date (YYYY-MM-DD); default today in the trainer's zone"),
+                 to: str | None = Query(None, pattern=DATE_PATTERN,
+                                        description="Local date; default from + 6; the range spans at most 31 days")
+                 ) -> dict[str, Any]:
     require_feature(caller.client_id, FEATURE)
-    return ok(bookings.availability(caller.client_id, id, serviceId, from_, to))
+    first = parse_date(from_, "from") if from_ else None
+    last = parse_date(to, "to") if to else None
+    return ok(bookings.availability(caller.client_id, id, serviceId, first, last))
 
 
 @app.post(f"{API}/trainers/{{id}}/holds", status_code=201, response_model=Envelope.of(HoldAnswer),
