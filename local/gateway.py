@@ -137,7 +137,7 @@ class Gateway:
         path, _, query = raw_path.partition("?")
         request_id = str(uuid.uuid4())
         if method == "GET" and path in (DOCUMENT_PATH, DOCS_PATH):
-            return self._documentation(path)
+            return self._documentation(path, headers)
         routes = [(route, params) for route in self.api.routes if (params := route.match(path)) is not None]
         if method == "OPTIONS" and routes:
             return self._preflight()
@@ -163,19 +163,22 @@ class Gateway:
                             authorizer=auth_context)
         return self._invoke(route.function, event, request_id)
 
-    def _documentation(self, path: str) -> Response:
-        """The OpenAPI document and its page: served by the local API only (built from the apps, cached)."""
+    def _documentation(self, path: str, headers: dict[str, str]) -> Response:
+        """The OpenAPI document and its page: served by the local API only (built from the apps, cached), with
+        the address the request came to as its server, so that clients and fuzzers call this API, whatever port."""
         with self._handlers_lock:
             if self._document is None:
                 from local.openapi import build
 
                 self._document = build()
+        host = next((v for k, v in headers.items() if k.lower() == "host"), "") or "127.0.0.1"
+        document = {**self._document, "servers": [{"url": f"http://{host}", "description": "this local API"}]}
         if path == DOCUMENT_PATH:
             return Response(200, {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
-                            json.dumps(self._document).encode())
+                            json.dumps(document).encode())
         from local.docs_page import render
 
-        return Response(200, {"Content-Type": "text/html; charset=utf-8"}, render(self._document).encode())
+        return Response(200, {"Content-Type": "text/html; charset=utf-8"}, render(document).encode())
 
     def _preflight(self) -> Response:
         cors = self.api.cors

@@ -20,13 +20,16 @@ from local.template import ROOT, Route, documented_routes
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
-SECURITY = {
-    None: [],
-    "KeyAuthorizer": [{"ApiKey": []}],
-    "UserAuthorizer": [{"ApiKey": [], "Bearer": []}],
-    "OptionalAuthorizer": [{}, {"ApiKey": []}, {"ApiKey": [], "Bearer": []}],
-    "PartnerAuthorizer": [{"PartnerBearer": []}],
-}
+# What a route needs, from the weaker to the stronger: nothing (public), a key it may do without (the
+# platform's defaults answer), a key, a key and a signed-in member. The template says which authorizer stands
+# in front of a route; the route's own dependencies (shared/http/caller.py) say what its code then insists on.
+PUBLIC, KEY_OPTIONAL, KEY, MEMBER = range(4)
+AUTHORIZER_NEEDS = {None: PUBLIC, "OptionalAuthorizer": KEY_OPTIONAL, "KeyAuthorizer": KEY, "UserAuthorizer": MEMBER}
+KEY_DEPENDENCIES = frozenset({"key_caller", "tenant"})
+MEMBER_DEPENDENCIES = frozenset({"user_caller"})
+MEMBER_DEPENDENCY_FACTORIES = ("require_role.", "require_tenant_role.")
+API_KEY, BEARER = {"ApiKey": []}, {"ApiKey": [], "Bearer": []}
+OWN_SCHEMES = {"PartnerAuthorizer": [{"PartnerBearer": []}]}  # authorizers with a credential of their own
 AUTH_CODES = {
     None: [],
     "KeyAuthorizer": ["UNAUTHORIZED", "INVALID_API_KEY"],
@@ -195,11 +198,51 @@ def _common_codes(route: Route, operation: dict[str, Any]) -> list[str]:
     return codes
 
 
-def _operation(route: Route, operation: dict[str, Any]) -> dict[str, Any]:
+def _dependency_names(dependant: Any) -> set[str]:
+    names: set[str] = set()
+    for sub in dependant.dependencies:
+        names.add(getattr(sub.call, "__qualname__", ""))
+        names |= _dependency_names(sub)
+    return names
+
+
+def needs(route: Route, app_route: Any) -> int:
+    """PUBLIC, KEY_OPTIONAL, KEY or MEMBER: the stronger of the authorizer's and the code's requirement."""
+    if route.authorizer is None:
+        return PUBLIC
+    if route.authorizer in OWN_SCHEMES:
+        return MEMBER
+    names = _dependency_names(app_route.dependant)
+    code = MEMBER if names & MEMBER_DEPENDENCIES or any(n.startswith(MEMBER_DEPENDENCY_FACTORIES) for n in names) \
+        else KEY if names & KEY_DEPENDENCIES else KEY_OPTIONAL
+    return max(AUTHORIZER_NEEDS[route.authorizer], code)
+
+
+def security(route: Route, app_route: Any) -> list[dict[str, list[str]]]:
+    """The OpenAPI security requirement: the alternatives a caller may present (a bearer is offered beside the
+    key only where the authorizer reads it)."""
+    if route.authorizer in OWN_SCHEMES:
+        return copy.deepcopy(OWN_SCHEMES[route.authorizer])
+    level = needs(route, app_route)
+    reads_bearer = route.authorizer in ("OptionalAuthorizer", "UserAuthorizer")
+    return {PUBLIC: [], KEY_OPTIONAL: [{}, API_KEY, BEARER],
+            KEY: [API_KEY, BEARER] if reads_bearer else [API_KEY], MEMBER: [BEARER]}[level]
+
+
+def operation_id(app_route: Any) -> str:
+    """The handler's name in lowerCamelCase (`register_user` -> `registerUser`), or its `operation_id=`."""
+    if getattr(app_route, "operation_id", None):
+        return str(app_route.operation_id)
+    first, *rest = app_route.endpoint.__name__.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _operation(route: Route, operation: dict[str, Any], app_route: Any) -> dict[str, Any]:
     from shared.errors import STATUS_BY_CODE
 
     operation = copy.deepcopy(operation)
-    operation["security"] = SECURITY[route.authorizer]
+    operation["operationId"] = operation_id(app_route)
+    operation["security"] = security(route, app_route)
     operation["tags"] = [route.path.split("/")[3]]
     responses: dict[str, Any] = {}
     codes_by_status: dict[int, list[str]] = {}
@@ -263,7 +306,9 @@ def build() -> dict[str, Any]:
         schemas.update(_json_schema_bounds(spec.get("components", {}).get("schemas", {})))
         for route in routes:
             operation = spec["paths"][route.path][route.method.lower()]
-            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation)
+            app_route = next(r for r in app.routes if getattr(r, "path", None) == route.path
+                             and route.method in getattr(r, "methods", ()))
+            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation, app_route)
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     components = copy.deepcopy(COMPONENTS)
@@ -273,8 +318,8 @@ def build() -> dict[str, Any]:
         "info": {"title": "sTvOS v1 API", "version": "1.0.0",
                  "description": "One API for many branded fitness apps. Every answer is an envelope: "
                                 "`{success: true, data}` or `{success: false, error, code, details}`."},
-        "servers": [{"url": "https://api.studiostv.net", "description": "production"},
-                    {"url": "http://127.0.0.1:3000", "description": "make run"}],
+        # The local API serves the document with its own address instead (local/gateway.py).
+        "servers": [{"url": "https://api.studiostv.net", "description": "production"}],
         "paths": dict(sorted(paths.items())),
         "components": components,
     }

@@ -58,12 +58,12 @@ class JoinLink(View):
     deepLink: str = field("studiostv://join/STUDIO-ABC123")
 
 
-@app.get(f"{API}/app/config", response_model=Envelope.of(AppConfig))
+@app.get(f"{API}/app/config", operation_id="getAppConfig", response_model=Envelope.of(AppConfig))
 def app_config(caller: AnyCaller) -> dict[str, Any]:
     return ok(clients.app_config(clients.get_client(client_id_of(caller))))
 
 
-@app.get(f"{API}/app/join/{{code}}", response_model=Envelope.of(JoinLink))
+@app.get(f"{API}/app/join/{{code}}", operation_id="openJoinLink", response_model=Envelope.of(JoinLink))
 def join(code: str = Path(pattern=vouchers.CODE_PATTERN, description="A voucher code (letters, digits, dashes)")
          ) -> dict[str, Any]:
     voucher = vouchers.get_voucher(code)

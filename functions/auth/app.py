@@ -49,46 +49,49 @@ class PasswordReset(View):
     passwordReset: bool = field(True)
 
 
-@app.post(f"{API}/auth/register", status_code=201, response_model=Envelope.of(SignedIn),
+@app.post(f"{API}/auth/register", operation_id="registerUser", status_code=201, response_model=Envelope.of(SignedIn),
           responses=errors("INVALID_VOUCHER", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
                            "NOT_FOUND", "USER_EXISTS", "CONFLICT"))
 def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.register(caller, body))
 
 
-@app.post(f"{API}/auth/login", response_model=Envelope.of(SignedIn),
+@app.post(f"{API}/auth/login", operation_id="loginUser", response_model=Envelope.of(SignedIn),
           responses=errors("INVALID_CREDENTIALS", "FORBIDDEN", "CLIENT_SELECTION_REQUIRED"))
 def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.login(caller, body))
 
 
-@app.post(f"{API}/auth/refresh", response_model=Envelope.of(TokenPair),
+@app.post(f"{API}/auth/refresh", operation_id="refreshTokens", response_model=Envelope.of(TokenPair),
           responses=errors("INVALID_REFRESH_TOKEN", "CLIENT_SUSPENDED"))
 def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(rotate(body.refreshToken, key_client_id=caller.client_id, universal=caller.universal))
 
 
-@app.post(f"{API}/auth/logout", response_model=Envelope.of(LoggedOut), responses=errors("INVALID_REFRESH_TOKEN"))
+@app.post(f"{API}/auth/logout", operation_id="logoutUser", response_model=Envelope.of(LoggedOut),
+          responses=errors("INVALID_REFRESH_TOKEN"))
 def logout(request: Request, caller: UserCaller, body: LogoutBody | None = None) -> dict[str, Any]:
     return ok(accounts.logout(caller, body or LogoutBody(), request.headers.get("authorization", "")))
 
 
-@app.post(f"{API}/auth/voucher/validate", response_model=Envelope.of(VoucherCheck))
+@app.post(f"{API}/auth/voucher/validate", operation_id="validateVoucher", response_model=Envelope.of(VoucherCheck))
 def validate_voucher(body: VoucherBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.validate_voucher(caller, body.code))
 
 
-@app.get(f"{API}/auth/me", response_model=Envelope.of(Me), responses=errors("NOT_FOUND"))
+@app.get(f"{API}/auth/me", operation_id="getSignedInUser", response_model=Envelope.of(Me),
+         responses=errors("NOT_FOUND"))
 def me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me_with_features(caller))
 
 
-@app.post(f"{API}/auth/password/forgot", status_code=202, response_model=Envelope.of(ResetRequested))
+@app.post(f"{API}/auth/password/forgot", operation_id="forgotPassword", status_code=202,
+          response_model=Envelope.of(ResetRequested))
 def forgot_password(body: ForgotBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.forgot(caller, body))
 
 
-@app.post(f"{API}/auth/password/reset", response_model=Envelope.of(PasswordReset),
+@app.post(f"{API}/auth/password/reset", operation_id="resetPassword", response_model=Envelope.of(PasswordReset),
           responses=errors("INVALID_RESET_TOKEN"))
 def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(password_reset.reset(caller, body))

@@ -77,13 +77,14 @@ class Categories(View):
     categories: list[CategoryView] = field([], "Active categories, in the studio's order")
 
 
-@app.get(f"{API}/content/discover", response_model=Envelope.of(Discover))
+@app.get(f"{API}/content/discover", operation_id="getDiscover", response_model=Envelope.of(Discover))
 def discover(caller: UserCaller) -> dict[str, Any]:
     entries = viewing.continue_watching_entries(caller.client_id, caller.user_id)
     return ok(catalog.discover(caller.client_id, entries))
 
 
-@app.get(f"{API}/content/classes", response_model=Envelope.of(ClassPage), responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/classes", operation_id="listClasses", response_model=Envelope.of(ClassPage),
+         responses=errors("NO_DEFAULT_CLIENT"))
 def list_classes(
     tenant: ClientTenant,
     category: str | None = Query(None, min_length=1, max_length=100),
@@ -102,7 +103,7 @@ def list_classes(
     return ok(catalog.browse(catalog.all_classes(client_id), catalog.people(client_id), filters, sort, page, limit))
 
 
-@app.get(f"{API}/content/classes/{{id}}", response_model=Envelope.of(ClassDetail))
+@app.get(f"{API}/content/classes/{{id}}", operation_id="getClass", response_model=Envelope.of(ClassDetail))
 def class_detail(tenant: ClientTenant,
                  id: str = Path(pattern=r"^[1-9][0-9]{0,7}$", description="The class id (digits only: "
                                 "42, not 42.0)")) -> dict[str, Any]:  # noqa: A002
@@ -112,14 +113,16 @@ def class_detail(tenant: ClientTenant,
     return ok(catalog.detail(item, catalog.people(client_id), related))
 
 
-@app.get(f"{API}/content/search", response_model=Envelope.of(SearchResults), responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/search", operation_id="searchClasses", response_model=Envelope.of(SearchResults),
+         responses=errors("NO_DEFAULT_CLIENT"))
 def search(tenant: ClientTenant, q: str = Query(min_length=1, max_length=200),
            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     client_id = tenant.id
     return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
 
 
-@app.get(f"{API}/content/categories", response_model=Envelope.of(Categories), responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/content/categories", operation_id="listCategories", response_model=Envelope.of(Categories),
+         responses=errors("NO_DEFAULT_CLIENT"))
 def categories(tenant: ClientTenant) -> dict[str, Any]:
     return ok({"categories": catalog.category_views(catalog.people(tenant.id))})
 

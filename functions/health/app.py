@@ -44,12 +44,12 @@ def _basic() -> dict[str, Any]:
             "version": settings.version, "environment": settings.environment}
 
 
-@app.get(f"{API}/health", response_model=Envelope.of(Health))
+@app.get(f"{API}/health", operation_id="getHealth", response_model=Envelope.of(Health))
 def health() -> dict[str, Any]:
     return ok(_basic())
 
 
-@app.get(f"{API}/health/detailed", response_model=Envelope.of(DetailedHealth))
+@app.get(f"{API}/health/detailed", operation_id="getDetailedHealth", response_model=Envelope.of(DetailedHealth))
 def health_detailed() -> dict[str, Any]:
     repo = get_repository()
     started = time.perf_counter()

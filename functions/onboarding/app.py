@@ -66,7 +66,8 @@ class Recommendations(View):
 
 
 # 201 starts a session, 200 merges into a live one
-@app.post(f"{API}/onboarding/profile", status_code=201, response_model=Envelope.of(SavedSession),
+@app.post(f"{API}/onboarding/profile", operation_id="saveOnboardingProfile", status_code=201,
+          response_model=Envelope.of(SavedSession),
           description="Starts a session (201) or merges the answers into a live one (200). Without `sessionId` "
                       "the server makes one. The session id is a bearer secret. Only the 201 answer carries "
                       "`resumeToken` (keep it: reading the profile back needs it); a 200 answer shows only the "
@@ -83,7 +84,8 @@ def save_profile(body: onboarding.SaveProfile, tenant: ClientTenant, response: R
     return ok({**onboarding.view(item), "resumeToken": resume_token})
 
 
-@app.get(f"{API}/onboarding/profile/{{sessionId}}", response_model=Envelope.of(OnboardingSession),
+@app.get(f"{API}/onboarding/profile/{{sessionId}}", operation_id="getOnboardingProfile",
+         response_model=Envelope.of(OnboardingSession),
          description="The saved answers, for the session's creator: send the `resumeToken` of the 201 answer in "
                      "the `X-Resume-Token` header. An unknown, expired or consumed id and a wrong token get the "
                      "same 404; unknown ids are throttled per source address (429 with Retry-After).",
@@ -95,7 +97,8 @@ def get_profile(tenant: ClientTenant, sessionId: str = SESSION_ID,  # noqa: N803
     return ok(onboarding.view(item))
 
 
-@app.post(f"{API}/onboarding/recommend-coaches", response_model=Envelope.of(Recommendations),
+@app.post(f"{API}/onboarding/recommend-coaches", operation_id="recommendCoaches",
+          response_model=Envelope.of(Recommendations),
           description="Coaches ranked for the session's profile. Unknown ids are throttled per source address.",
           responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
 def recommend_coaches(body: onboarding.RecommendCoaches, tenant: ClientTenant) -> dict[str, Any]:
@@ -104,7 +107,7 @@ def recommend_coaches(body: onboarding.RecommendCoaches, tenant: ClientTenant) -
                                    tenant.caller.source_ip))
 
 
-@app.post(f"{API}/onboarding/select-coach", response_model=Envelope.of(OnboardingSession),
+@app.post(f"{API}/onboarding/select-coach", operation_id="selectCoach", response_model=Envelope.of(OnboardingSession),
           description="Saves the chosen coach. The answer's profile fields are null: reading the answers back needs the "
                       "resume token (`GET /onboarding/profile/{sessionId}`). Unknown ids are throttled per source "
                       "address.",

@@ -78,14 +78,16 @@ class ProgressSummary(View):
     timezone: str = field("Europe/Paris", "The `tz` the days were counted in")
 
 
-@app.post(f"{API}/sessions/start", status_code=201, response_model=Envelope.of(SessionAnswer),
+@app.post(f"{API}/sessions/start", operation_id="startSession", status_code=201,
+          response_model=Envelope.of(SessionAnswer),
           responses=errors("NOT_FOUND"))
 def start(body: StartBody, caller: UserCaller) -> dict[str, Any]:
     session = viewing.start(caller.client_id, caller.user_id, body.classId, body.deviceType)
     return ok({"session": viewing.view(session)})
 
 
-@app.post(f"{API}/sessions/{{id}}/progress", response_model=Envelope.of(SessionAnswer),
+@app.post(f"{API}/sessions/{{id}}/progress", operation_id="reportSessionProgress",
+          response_model=Envelope.of(SessionAnswer),
           responses=errors("CONFLICT", "PROGRESS_PAST_END"))
 def progress(body: ProgressBody, caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
     session = viewing.heartbeat(caller.client_id, caller.user_id, id, body.progressSeconds,
@@ -93,12 +95,13 @@ def progress(body: ProgressBody, caller: UserCaller, id: str = SessionId) -> dic
     return ok({"session": viewing.view(session)})
 
 
-@app.post(f"{API}/sessions/{{id}}/complete", response_model=Envelope.of(SessionAnswer), responses=errors("CONFLICT"))
+@app.post(f"{API}/sessions/{{id}}/complete", operation_id="completeSession",
+          response_model=Envelope.of(SessionAnswer), responses=errors("CONFLICT"))
 def complete(caller: UserCaller, id: str = SessionId) -> dict[str, Any]:
     return ok({"session": viewing.view(viewing.complete(caller.client_id, caller.user_id, id))})
 
 
-@app.get(f"{API}/sessions/history", response_model=Envelope.of(History))
+@app.get(f"{API}/sessions/history", operation_id="listSessionHistory", response_model=Envelope.of(History))
 def history(caller: UserCaller,
             page: int = Query(1, ge=1, le=viewing.MAX_HISTORY_PAGE,
                               description=f"Pages 1 to {viewing.MAX_HISTORY_PAGE} by number (each reads the "
@@ -110,7 +113,8 @@ def history(caller: UserCaller,
     return ok(viewing.history(caller.client_id, caller.user_id, page, limit, cursor))
 
 
-@app.get(f"{API}/progress/summary", response_model=Envelope.of(ProgressSummary), responses=errors("UNKNOWN_TIME_ZONE"))
+@app.get(f"{API}/progress/summary", operation_id="getProgressSummary", response_model=Envelope.of(ProgressSummary),
+         responses=errors("UNKNOWN_TIME_ZONE"))
 def summary(caller: UserCaller, tz: str | None = Query(None, max_length=64)) -> dict[str, Any]:
     return ok(viewing.summary(caller.client_id, caller.user_id, tz))
 

@@ -21,22 +21,26 @@ class Deleted(View):
     id: str = field("usr_3f9a0c1e2b4d5f6a7b8c9d0e", "The id of the account that was deleted")
 
 
-@app.get(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
+@app.get(f"{API}/users/me", operation_id="getCurrentUser", response_model=Envelope.of(UserView),
+         responses=errors("NOT_FOUND"))
 def get_me(caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.me(caller))
 
 
-@app.put(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
+@app.put(f"{API}/users/me", operation_id="replaceCurrentUser", response_model=Envelope.of(UserView),
+         responses=errors("NOT_FOUND"))
 def put_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.patch(f"{API}/users/me", response_model=Envelope.of(UserView), responses=errors("NOT_FOUND"))
+@app.patch(f"{API}/users/me", operation_id="updateCurrentUser", response_model=Envelope.of(UserView),
+           responses=errors("NOT_FOUND"))
 def patch_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
     return ok(accounts.update_me(caller, body))
 
 
-@app.delete(f"{API}/users/me", response_model=Envelope.of(Deleted), responses=errors("NOT_FOUND"),
+@app.delete(f"{API}/users/me", operation_id="deleteCurrentUser", response_model=Envelope.of(Deleted),
+            responses=errors("NOT_FOUND"),
             description="Deletes the account and everything of it, for good. Idempotent: a call that timed out "
                         "half-way is finished by calling again with the same token (the account stays unusable "
                         "meanwhile); once the deletion is complete the token is refused (401).")

@@ -44,26 +44,27 @@ class RoomToken(View):
 StudioAdmin = Annotated[Tenant, Depends(require_tenant_role("client_admin", "platform_admin"))]
 
 
-@app.get(f"{API}/hume-config", response_model=Envelope.of(HumeConfig), responses=errors("NO_DEFAULT_CLIENT"))
+@app.get(f"{API}/hume-config", operation_id="getHumeConfig", response_model=Envelope.of(HumeConfig),
+         responses=errors("NO_DEFAULT_CLIENT"))
 def get_hume_config(tenant: ClientTenant) -> dict[str, Any]:
     return ok(voice.get_hume_config(tenant.client, tenant.caller.user_id))
 
 
-@app.put(f"{API}/hume-config", response_model=Envelope.of(HumeConfig),
+@app.put(f"{API}/hume-config", operation_id="setHumeConfig", response_model=Envelope.of(HumeConfig),
          responses=errors("HUME_CONFIG_NOT_ASSIGNED"))
 def put_hume_config(body: voice.PutHumeConfig, admin: StudioAdmin) -> dict[str, Any]:
     return ok(voice.set_default_config(admin.client, body.configId, body.configVersion, body.enabled,
                                        admin.caller.user_id, role=admin.caller.role))
 
 
-@app.put(f"{API}/hume-config/trainers", response_model=Envelope.of(HumeConfig),
+@app.put(f"{API}/hume-config/trainers", operation_id="setTrainerHumeConfigs", response_model=Envelope.of(HumeConfig),
          responses=errors("NOT_FOUND", "HUME_CONFIG_NOT_ASSIGNED", "DUPLICATE_TRAINER"))
 def put_trainer_configs(body: voice.PutTrainerConfigs, admin: StudioAdmin) -> dict[str, Any]:
     return ok(voice.upsert_trainer_configs(admin.client, [t.model_dump() for t in body.trainers],
                                            admin.caller.user_id, role=admin.caller.role))
 
 
-@app.post(f"{API}/livekit/token", response_model=Envelope.of(RoomToken),
+@app.post(f"{API}/livekit/token", operation_id="createLivekitToken", response_model=Envelope.of(RoomToken),
           responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT", "UNKNOWN_AGENT"))
 def livekit_token(body: voice.LiveKitTokenRequest, tenant: ClientTenant) -> dict[str, Any]:
     if not tenant.caller.user_id:

@@ -13,6 +13,11 @@ import pytest
 
 from local.openapi import DOCUMENT, build
 from local.template import documented_routes
+from tests.support.http import Api
+
+
+def fresh(api: Api) -> Api:
+    return Api(f"http://{api.host}:{api.port}{api.prefix}")
 
 
 def test_given_the_committed_document_then_it_is_what_the_code_builds():
@@ -21,7 +26,7 @@ def test_given_the_committed_document_then_it_is_what_the_code_builds():
         "docs/openapi.json is stale: run `make openapi`"
 
 
-def test_given_the_local_api_then_it_serves_the_document_with_every_route_and_its_security(api):
+def test_given_the_local_api_then_it_serves_the_document_with_every_route_and_its_errors(api):
     reply = api.get("/openapi.json")
     assert reply.status == 200
     document = reply.json
@@ -29,15 +34,66 @@ def test_given_the_local_api_then_it_serves_the_document_with_every_route_and_it
     assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer", "PartnerBearer"}
     for route in documented_routes():
         operation = document["paths"][route.path][route.method.lower()]
-        expected = {None: [], "KeyAuthorizer": [{"ApiKey": []}], "UserAuthorizer": [{"ApiKey": [], "Bearer": []}],
-                    "PartnerAuthorizer": [{"PartnerBearer": []}]}
-        if route.authorizer in expected:
-            assert operation["security"] == expected[route.authorizer], route.path
         assert "429" in operation["responses"] and "500" in operation["responses"]
         for status, answer in operation["responses"].items():
             if int(status) >= 400:
                 schema = answer["content"]["application/json"]["schema"]
                 assert schema["allOf"][0]["$ref"] == "#/components/schemas/ErrorEnvelope"
+
+
+PATH_VALUES = {"id": "1", "code": "STUDIO-ABC123", "sessionId": "unique-session-id"}
+
+
+def _path(template: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "1"), template).removeprefix("/api/v1")
+
+
+def _call(api, method: str, template: str, **auth):
+    body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+    return api.request(method, _path(template), body=body, headers={"Content-Type": "application/json"} if body
+                       else {}, **auth)
+
+
+def _own_credential(operation: dict) -> bool:
+    """A public route that takes a credential of its own in a required header (the agent worker's secret)."""
+    return any(p.get("in") == "header" and p.get("required") for p in operation.get("parameters", []))
+
+
+def test_given_every_route_then_its_documented_security_is_what_it_does_without_a_key_and_without_a_bearer(
+        api, demo):
+    # Given: the document's security for each route (alternatives; {} means "nothing needed")
+    document = api.get("/openapi.json").json
+    wrong = []
+    for route in documented_routes():
+        operation = document["paths"][route.path][route.method.lower()]
+        options = operation["security"]
+        needs_nothing = options == [] or {} in options
+        key_suffices = needs_nothing or {"ApiKey": []} in options
+        # When: called with no credentials, then with the studio's key alone
+        bare = _call(fresh(api), route.method, route.path)
+        keyed = _call(fresh(api), route.method, route.path, api_key=demo["apiKeys"]["studio"])
+        # Then: 401 exactly where the document says a credential is missing
+        if (bare.status == 401) != (not needs_nothing) and not (needs_nothing and _own_credential(operation)):
+            wrong.append((route.method, route.path, "no credentials", bare.status, options))
+        if (keyed.status == 401) != (not key_suffices) and not (key_suffices and _own_credential(operation)):
+            wrong.append((route.method, route.path, "key alone", keyed.status, options))
+    assert wrong == []
+
+
+def test_given_the_document_then_its_server_is_the_address_it_was_fetched_from(api, local_api):
+    servers = api.get("/openapi.json").json["servers"]
+    assert servers == [{"url": f"http://127.0.0.1:{local_api.port}", "description": "this local API"}]
+    assert json.loads(DOCUMENT.read_text(encoding="utf-8"))["servers"][0]["url"] == "https://api.studiostv.net"
+
+
+def test_given_the_document_then_every_operation_has_a_unique_readable_operation_id():
+    document = build()
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert all(re.fullmatch(r"[a-z][A-Za-z0-9]*", i) for i in ids), ids
+    by_route = {(m.upper(), p): op["operationId"] for p, ops in document["paths"].items() for m, op in ops.items()}
+    assert by_route[("POST", "/api/v1/auth/register")] == "registerUser"
+    assert by_route[("POST", "/api/v1/sessions/start")] == "startSession"
 
 
 def test_given_the_guide_then_its_requests_are_the_documents_examples(api):
