@@ -237,6 +237,17 @@ def operation_id(app_route: Any) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _unique_operation_ids(paths: dict[str, dict[str, Any]]) -> None:
+    """Two groups' handlers of the same name (`dashboard`) become `partnerDashboard` and `progressDashboard`."""
+    operations = [op for methods in paths.values() for op in methods.values()]
+    seen: dict[str, int] = {}
+    for op in operations:
+        seen[op["operationId"]] = seen.get(op["operationId"], 0) + 1
+    for op in operations:
+        if seen[op["operationId"]] > 1:
+            op["operationId"] = op["tags"][0].replace("-", "") + op["operationId"][:1].upper() + op["operationId"][1:]
+
+
 def _operation(route: Route, operation: dict[str, Any], app_route: Any) -> dict[str, Any]:
     from shared.errors import STATUS_BY_CODE
 
@@ -309,6 +320,7 @@ def build() -> dict[str, Any]:
             app_route = next(r for r in app.routes if getattr(r, "path", None) == route.path
                              and route.method in getattr(r, "methods", ()))
             paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation, app_route)
+    _unique_operation_ids(paths)
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     components = copy.deepcopy(COMPONENTS)
