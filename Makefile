@@ -18,7 +18,7 @@ PY313_BIN := $(shell p=$$(command -v python3.13 2>/dev/null) && python3.13 -c pa
 	{ command -v pyenv >/dev/null 2>&1 && v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13' | tail -1) && \
 	  [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin"; })
 
-.PHONY: help setup run test test-fast lint-template build bench admin events openapi clean
+.PHONY: help setup run test test-fast test-dynamodb lint-template build bench admin events openapi clean
 
 help:
 	@echo "make run    serve the API on http://127.0.0.1:3000 (PORT=... to change) with demo data"
@@ -50,6 +50,11 @@ test: $(VENV)/.installed lint-template build
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -x -q
+
+# The race and repository tests on a throwaway table made from the template (ARGS="--aws": in AWS; see
+# local/throwaway_table.py).
+test-dynamodb: $(VENV)/.installed
+	$(PY) -m local.throwaway_table $(ARGS)
 
 lint-template: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/cfn-lint template.yaml

@@ -16,7 +16,7 @@ from local.stack import DEV_ENVIRONMENT, LocalStack  # noqa: E402
 
 for _name, _value in DEV_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
-os.environ["TABLE_NAME"] = "stvos-test"
+os.environ["TABLE_NAME"] = os.environ.get("STVOS_TEST_TABLE") or "stvos-test"  # make test-dynamodb sets it
 
 from tests.support.http import Api  # noqa: E402
 
