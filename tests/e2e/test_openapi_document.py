@@ -130,3 +130,22 @@ def test_given_a_headless_browser_without_network_then_the_docs_page_renders_eve
     assert "<h1>sTvOS v1 API" in dom, done.stderr[-2000:]
     rendered = re.findall(r'<span class="m (\w+)">\1</span><code class="path">([^<]+)</code>', dom)
     assert {(m, p) for m, p in rendered} == {(r.method, r.path) for r in documented_routes()}
+
+
+def test_given_the_docs_page_then_models_are_field_tables_linked_to_each_other_not_raw_schemas():
+    from local.docs_page import render
+    from shared.domain.accounts import EMAIL_PATTERN
+
+    # Given: the page rendered from the document
+    page = render(build())
+    # Then: a model is a table of its fields with type, required, description and the guide's example
+    user = page[page.index('id="schema-UserView"'):]
+    user = user[:user.index("</section>")]
+    assert "<th>field</th><th>type</th><th>required</th><th>description</th><th>example</th>" in user
+    assert "<td><code>email</code></td><td>string</td><td>yes</td>" in user and "test@example.com" in user
+    # And: a field of another model's type links to that model, and every link has its target
+    assert '<a href="#schema-ProfileView">ProfileView</a>' in user
+    targets = set(re.findall(r'id="schema-([^"]+)"', page))
+    assert set(re.findall(r'href="#schema-([^"]+)"', page)) <= targets
+    # And: nothing is dumped as raw JSON Schema (the email pattern alone is 600 characters)
+    assert '"properties"' not in page and '"$ref"' not in page and EMAIL_PATTERN not in page
