@@ -59,9 +59,10 @@ def key_only_handler(event: dict[str, Any], context: Any = None) -> dict[str, An
     return _authorize(event, with_bearer=False)
 
 
-def partner_handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+def partner_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Partner staff routes (/partner/*): the partner bearer alone, cached per Authorization header
     (shared/auth/partner_tokens.py). Member tokens are refused here, partner tokens on every other route."""
+    bind_invocation(event, context)
     from shared.auth.partner_tokens import PartnerAuthFailure, resolve as resolve_partner
 
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}

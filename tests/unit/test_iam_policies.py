@@ -38,6 +38,8 @@ EXPECTED_DYNAMODB = {
 LIMITER_ONLY_WRITES = {"HealthFunction", "AppFunction", "ContentFunction"}
 EXPECTED_SECRETS = {
     "AuthorizerFunction": {"JwtSigningSecret"},  # verifies access tokens
+    "PartnerAuthorizerFunction": {"JwtSigningSecret"},  # verifies partner staff tokens
+    "PartnerFunction": {"JwtSigningSecret"},  # issues them (/partner-auth/*)
     "AuthFunction": {"JwtSigningSecret"},  # issues them
     "VoiceFunction": {"LiveKitSecret", "HumeSecret"},  # room tokens, Hume
     "AgentFunction": {"JwtSigningSecret", "AgentWorkerSecret"},  # checks the worker, issues its credential
@@ -67,7 +69,9 @@ def test_given_a_stage_one_function_then_it_is_granted_exactly_the_dynamodb_acti
 
 
 def test_given_the_authorizers_then_they_only_read():
-    for logical_id in ("AuthorizerFunction", "KeyAuthorizerFunction"):
+    authorizers = [k for k, v in _functions().items() if v["CodeUri"].rstrip("/") == "functions/authorizer"]
+    assert {"AuthorizerFunction", "KeyAuthorizerFunction"} <= set(authorizers)
+    for logical_id in authorizers:
         assert not iam.function_policies()[logical_id].dynamodb_actions & WRITES, logical_id
 
 
