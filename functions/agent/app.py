@@ -1,20 +1,53 @@
-"""The voice agent's own routes. POST /agent/credentials: the agent worker exchanges its room's single-use
-ticket, with the worker's secret, for a credential scoped to the voice tools (shared/auth/agent_credentials.py).
-No API key and no bearer: the worker secret is the authentication."""
+"""The voice agent's own routes.
 
-from typing import Annotated, Any
+POST /agent/credentials: the agent worker exchanges its room's single-use ticket, with the worker's secret, for
+a credential scoped to the voice tools (shared/auth/agent_credentials.py). No API key and no bearer: the worker
+secret is the authentication.
 
-from fastapi import Header
+The tools (/agent/context, /agent/daily-plan, ...): compact, speakable answers for the agent acting as one
+member (shared/domain/agent_tools.py). They answer the agent's credential only: a member's own bearer gets
+403 FORBIDDEN (the app has the full routes). Every answer and every error carries `say`.
+"""
+# No `from __future__ import annotations`: the models must resolve when this file is loaded by path.
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Header, Query, Request
 from mangum import Mangum
-from pydantic import StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth import agent_credentials
+from shared.domain import agent_tools
+from shared.domain.member_days import DATE_PATTERN, parse_date
+from shared.domain.planning.limits import GOALS
+from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
+from shared.http.caller import Caller, user_caller
 from shared.http.envelope import Envelope, Instant, View, field, optional
+from shared.http.spoken_errors import SpokenRoute
+from shared.views import SlotView, TrainerRef
 
 app = create_app("agent")
+app.router.route_class = SpokenRoute
 
 
+def agent_member(request: Request) -> Caller:
+    """The voice agent acting for a signed-in member; anyone else (a member's own bearer too) is refused."""
+    found = user_caller(request)
+    if not found.is_agent:
+        raise AppError("FORBIDDEN", "Only the voice agent's credential calls the agent's tools")
+    return found
+
+
+AgentMember = Annotated[Caller, Depends(agent_member)]
+SAY = "One short sentence for the member, times in the zone they belong to, with its name and the date"
+
+
+class ToolArgs(BaseModel):
+    """A read tool's arguments (query parameters): unknown ones refused."""
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- credentials ------------------------------------------------------------------------------------------------
 class TicketExchange(ApiModel):
     ticket: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$")]
 
@@ -35,6 +68,232 @@ def exchange_ticket(body: TicketExchange,
                     x_agent_secret: Annotated[str, Header(max_length=256, description="The agent worker's secret")]
                     ) -> dict[str, Any]:
     return ok(agent_credentials.exchange(body.ticket, x_agent_secret))
+
+
+# --- shared pieces of the tools' answers ------------------------------------------------------------------------
+class BookingBrief(View):
+    id: str = field("4b1d2c3e4f5a6b7c8d9e0f1a")
+    status: str = field("confirmed")
+    trainerId: int = field(5)
+    trainerName: str = field("Priya Nair")
+    serviceName: str = field("1:1 Strength Session")
+    startsAt: Instant = field("2026-03-27T09:00:00Z")
+    timeZone: str = field("Europe/London", "The trainer's zone")
+    scheduledDate: str = field("2026-03-27", "In the trainer's zone")
+    scheduledTime: str = field("09:00", "In the trainer's zone")
+    when: str = field("Friday 27 March at 9 am London time")
+
+
+class WorkoutBrief(View):
+    name: str = field("Upper body A")
+    week: int = field(2)
+    focus: str = field("strength")
+    estimatedMinutes: int = field(45)
+    exerciseCount: int = field(6)
+    completed: bool = field(False)
+
+
+class MealBrief(View):
+    mealType: str = field("breakfast")
+    name: str = field("Overnight oats")
+    calories: int = field(420)
+    logged: bool = field(False)
+
+
+class DayClassBrief(View):
+    name: str = field("Morning Flow")
+    time: str | None = optional("09:00", "Local time, for a booking; null for a class-plan session")
+    startsAt: Instant | None = optional("2026-03-27T09:00:00Z")
+    source: Literal["class_plan", "one_to_one_booking"] = field("class_plan")
+    classId: int | None = optional(42)
+    bookingId: str | None = optional(None)
+
+
+class DayProgress(View):
+    workoutsLogged: int = field(0)
+    workoutMinutes: int = field(0)
+    calories: int = field(0)
+    waterMl: int = field(0)
+
+
+# --- GET /agent/daily-plan ---------------------------------------------------------------------------------------
+class DailyPlanArgs(ToolArgs):
+    date: str | None = Field(None, pattern=DATE_PATTERN, description="YYYY-MM-DD; default today in the member's zone")
+
+
+class DailyPlanTool(View):
+    date: str = field("2026-03-27")
+    timeZone: str = field("Europe/London", "The member's zone")
+    restDay: bool = field(False)
+    workout: WorkoutBrief | None = optional(None)
+    meals: list[MealBrief] = field([], "At most 5")
+    classes: list[DayClassBrief] = field([], "At most 5")
+    progress: DayProgress
+    say: str = field("For Friday 27 March (London time) you have the workout Upper body A, about 45 minutes.", SAY)
+
+
+@app.get(f"{API}/agent/daily-plan", response_model=Envelope.of(DailyPlanTool), responses=errors("FORBIDDEN"))
+def daily_plan(caller: AgentMember, args: Annotated[DailyPlanArgs, Query()]) -> dict[str, Any]:
+    if args.date:
+        parse_date(args.date, "date")
+    return ok(agent_tools.daily_plan(caller.client_id, caller.user_id, args.date))
+
+
+# --- GET /agent/plans ----------------------------------------------------------------------------------------------
+class PlanBrief(View):
+    id: str = field("pl_0123456789abcdef")
+    type: Literal["workout", "nutrition", "class"] = field("workout")
+    title: str = field("4-week strength plan")
+    startDate: str = field("2026-03-02")
+    endDate: str = field("2026-03-29")
+    week: int = field(4, "The current week (0: not started)")
+    weeks: int = field(4)
+
+
+class ActivePlansTool(View):
+    items: list[PlanBrief]
+    say: str = field("Your active plans: 4-week strength plan (workout, week 4 of 4).", SAY)
+
+
+@app.get(f"{API}/agent/plans", response_model=Envelope.of(ActivePlansTool), responses=errors("FORBIDDEN"))
+def active_plans(caller: AgentMember) -> dict[str, Any]:
+    return ok(agent_tools.active_plans(caller.client_id, caller.user_id))
+
+
+# --- GET /agent/progress -------------------------------------------------------------------------------------------
+class ProgressArgs(ToolArgs):
+    period: Literal["week", "month"] = Field("week", description="This week or this month, in the member's zone")
+
+
+class ProgressTool(View):
+    period: Literal["week", "month"] = field("week")
+    from_: str = Field(alias="from", serialization_alias="from", examples=["2026-03-23"])
+    to: str = field("2026-03-29")
+    timeZone: str = field("Europe/London")
+    workoutsCompleted: int = field(3)
+    workoutsPlanned: int = field(4)
+    workoutMinutes: int = field(135)
+    currentStreakDays: int = field(2)
+    longestStreakDays: int = field(5)
+    avgCalories: int | None = optional(2100)
+    waterDaysGoalMet: int = field(3)
+    say: str = field("This week you completed 3 workouts of 4 planned, 135 minutes in all; your streak is 2 days.",
+                     SAY)
+
+
+@app.get(f"{API}/agent/progress", response_model=Envelope.of(ProgressTool), response_model_by_alias=True,
+         responses=errors("FORBIDDEN"))
+def get_progress(caller: AgentMember, args: Annotated[ProgressArgs, Query()]) -> dict[str, Any]:
+    return ok(agent_tools.progress_summary(caller.client_id, caller.user_id, args.period))
+
+
+# --- GET /agent/bookings -------------------------------------------------------------------------------------------
+class BookingsArgs(ToolArgs):
+    range: Literal["today", "week", "upcoming"] = Field("upcoming", description="Today (the member's day), the "
+                                                                               "next 7 days, or all upcoming")
+
+
+class MyBookingsTool(View):
+    items: list[BookingBrief] = field([], "At most 5, soonest first")
+    total: int = field(1)
+    say: str = field("You have 1 booking: 1:1 Strength Session with Priya Nair on Friday 27 March at 9 am "
+                     "London time.", SAY)
+
+
+@app.get(f"{API}/agent/bookings", response_model=Envelope.of(MyBookingsTool),
+         responses=errors("FORBIDDEN", "FEATURE_DISABLED"))
+def my_bookings(caller: AgentMember, args: Annotated[BookingsArgs, Query()]) -> dict[str, Any]:
+    return ok(agent_tools.my_bookings(caller.client_id, caller.user_id, args.range))
+
+
+# --- GET /agent/trainer-slots --------------------------------------------------------------------------------------
+class TrainerSlotsArgs(ToolArgs):
+    trainerId: int | None = Field(None, ge=1, le=99_999_999, description="Default: the member's coach")
+    serviceId: int | None = Field(None, ge=1, le=99_999_999,
+                                  description="Required when the trainer offers several services")
+    from_: str | None = Field(None, alias="from", pattern=DATE_PATTERN,
+                              description="Trainer-local date (YYYY-MM-DD); default today")
+    to: str | None = Field(None, pattern=DATE_PATTERN, description="Default from + 6; at most 31 days")
+    partOfDay: Literal["morning", "afternoon", "evening"] | None = Field(None, description="In the trainer's day")
+
+
+class SlotBrief(SlotView):
+    when: str = field("Friday 27 March at 9 am London time", "Pass `id` to a booking proposal")
+
+
+class TrainerSlotsTool(View):
+    trainerId: int = field(5)
+    trainerName: str = field("Priya Nair")
+    serviceId: int = field(3)
+    serviceName: str = field("1:1 Strength Session")
+    duration: int = field(60, "Minutes")
+    timeZone: str = field("Europe/London", "The trainer's zone")
+    slots: list[SlotBrief] = field([], "At most 5")
+    say: str = field("Priya Nair is free on Friday 27 March at 9 am London time and Friday 27 March at 10 am "
+                     "London time.", SAY)
+
+
+@app.get(f"{API}/agent/trainer-slots", response_model=Envelope.of(TrainerSlotsTool),
+         responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND"))
+def trainer_slots(caller: AgentMember, args: Annotated[TrainerSlotsArgs, Query()]) -> dict[str, Any]:
+    first = parse_date(args.from_, "from") if args.from_ else None
+    last = parse_date(args.to, "to") if args.to else None
+    return ok(agent_tools.trainer_slots(caller.client_id, caller.user_id, args.trainerId, args.serviceId, first,
+                                        last, args.partOfDay))
+
+
+# --- GET /agent/class-recommendations ------------------------------------------------------------------------------
+class RecommendArgs(ToolArgs):
+    goal: Literal[GOALS] | None = Field(None, description="Default: the member's own goal")  # type: ignore[valid-type]
+    maxDuration: int | None = Field(None, ge=5, le=180, description="The free time, in minutes")
+    intensity: Literal["low", "medium", "high"] | None = Field(None)
+
+
+class Recommendation(View):
+    classId: int = field(42)
+    name: str = field("Morning Flow")
+    category: str | None = optional("Yoga")
+    duration: int = field(30)
+    intensity: str | None = optional("low")
+    score: int = field(5, "Points (goal 3, intensity fit 0-2, class plan 2, fits the free time 1)")
+    reasons: list[str] = field(["suits your goal (flexibility)"])
+
+
+class RecommendTool(View):
+    goal: str = field("flexibility")
+    level: str = field("beginner")
+    items: list[Recommendation] = field([], "At most 3, best first")
+    say: str = field("I'd suggest Morning Flow (30 minutes, suits your goal (flexibility)).", SAY)
+
+
+@app.get(f"{API}/agent/class-recommendations", response_model=Envelope.of(RecommendTool),
+         responses=errors("FORBIDDEN"))
+def recommend_classes(caller: AgentMember, args: Annotated[RecommendArgs, Query()]) -> dict[str, Any]:
+    return ok(agent_tools.recommend_classes(caller.client_id, caller.user_id, args.goal, args.maxDuration,
+                                            args.intensity))
+
+
+# --- GET /agent/context --------------------------------------------------------------------------------------------
+class TodayBrief(View):
+    date: str = field("2026-03-27")
+    timeZone: str = field("Europe/London")
+    restDay: bool = field(False)
+    workout: WorkoutBrief | None = optional(None)
+    classes: list[DayClassBrief] = field([])
+
+
+class AgentContext(View):
+    firstName: str | None = optional("Alex", "The member's first name only")
+    coach: TrainerRef | None = optional(None)
+    today: TodayBrief
+    nextBooking: BookingBrief | None = optional(None)
+    streakDays: int = field(2)
+    say: str = field("For Friday 27 March (London time) you have a rest day.", SAY)
+
+
+@app.get(f"{API}/agent/context", response_model=Envelope.of(AgentContext), responses=errors("FORBIDDEN"))
+def agent_context(caller: AgentMember) -> dict[str, Any]:
+    return ok(agent_tools.context(caller.client_id, caller.user_id))
 
 
 handler = Mangum(app, lifespan="off")

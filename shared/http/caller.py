@@ -89,6 +89,13 @@ AGENT_ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API_PREFIX}/content/classes/{{id}}"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/content/search"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/content/categories"): SCOPE_CLASSES,
+    ("GET", f"{API_PREFIX}/agent/context"): SCOPE_PLANS,
+    ("GET", f"{API_PREFIX}/agent/daily-plan"): SCOPE_PLANS,
+    ("GET", f"{API_PREFIX}/agent/plans"): SCOPE_PLANS,
+    ("GET", f"{API_PREFIX}/agent/progress"): SCOPE_PLANS,
+    ("GET", f"{API_PREFIX}/agent/class-recommendations"): SCOPE_CLASSES,
+    ("GET", f"{API_PREFIX}/agent/bookings"): SCOPE_BOOKINGS,
+    ("GET", f"{API_PREFIX}/agent/trainer-slots"): SCOPE_BOOKINGS,
 }
 
 

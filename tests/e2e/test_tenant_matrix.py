@@ -100,6 +100,11 @@ def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
         user = accounts.create_member(partner, f"{name}-{uuid.uuid4().hex[:8]}@fitco.example", "tenant-b-secret",
                                       name=name, role=role)
         personas[name] = (key, tokens.issue(user["id"], partner, role)[0])
+        if name == "b-member":  # and the voice agent acting for B's member (the credential the exchange gives)
+            from shared.http.caller import AGENT_SCOPES_FOR_USER
+
+            personas["b-agent"] = (key, tokens.issue(user["id"], partner, role, typ=tokens.AGENT,
+                                                     extra={"scope": list(AGENT_SCOPES_FOR_USER), "uk": ""})[0])
     from shared.domain import partner_staff
 
     email = f"b-partner-{uuid.uuid4().hex[:8]}@fitcobenefits.example"
@@ -124,6 +129,8 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
         query = f"?trainer={a['coachId']}"
     if method == "get" and path.endswith("/content/search"):
         query = "?q=Glute"
+    if method == "get" and path.endswith("/agent/trainer-slots"):  # A's trainer and service
+        query = f"?trainerId={a['trainerId']}&serviceId={a['serviceId']}"
     if method == "get" and path.startswith("/api/v1/partner/vouchers"):  # A's batch and codes as filters
         query = f"?batchId={a['batchId']}" + ("&search=ABATCH" if path.endswith("/vouchers") else "")
     body = None
