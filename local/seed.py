@@ -199,6 +199,12 @@ def seed() -> dict[str, Any]:
     demo_trainers = _trainers(studio["id"], studio_coaches, STUDIO_TRAINERS) + \
         _trainers(partner_client["id"], partner_coaches, PARTNER_TRAINERS)
     booking_ids = _demo_bookings(studio["id"], user_items[0]["id"], demo_trainers[0])
+    from shared.domain import trainer_portal  # Priya Nair's own account for the trainer portal
+
+    trainer_users = [("trainer@zenflow.example", "zen-trainer-pass", demo_trainers[0])]
+    for email, password, trainer in trainer_users:
+        account = accounts.create_member(studio["id"], email, password, name=trainer["name"], role="trainer")
+        trainer_portal.link_user(studio["id"], account["id"], trainer["id"])
 
     from shared.domain import partner_staff  # FitCo Benefits' portal logins, one of each role
 
@@ -227,5 +233,7 @@ def seed() -> dict[str, Any]:
                      "featured": c["featuredRank"] is not None, "duration": c["duration"]}
                     for c in studio_classes + partner_classes],
         "trainers": demo_trainers,
+        "trainerUsers": [{"email": email, "password": password, "trainerId": trainer["id"]}
+                         for email, password, trainer in trainer_users],
         "bookings": [{"id": b, "clientId": studio["id"], "userEmail": demo_users[0][1]} for b in booking_ids],
     }

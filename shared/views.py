@@ -189,3 +189,32 @@ class BookingView(View):
 
 class BookingAnswer(View):
     booking: BookingView
+
+
+class WeeklyWindow(View):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = field("mon")
+    start: str = field("09:00", "Local wall-clock time")
+    end: str = field("17:00", "Local wall-clock time; 24:00 is the end of the day")
+
+
+class TimeWindow(View):
+    start: str = field("14:00")
+    end: str = field("16:00")
+
+
+class DateOverride(View):
+    date: str = field("2026-03-28")
+    unavailable: bool = field(True)
+    windows: list[TimeWindow]
+
+
+class CallToken(View):
+    """A LiveKit token for one party of a 1:1 session's private call."""
+    roomName: str = field("zen-flow-studio:session:4b1d2c3e4f5a6b7c8d9e0f1a", "Private to this booking")
+    token: str = field("eyJhbGciOiJIUzI1NiIs...", "A LiveKit room token")
+    wsUrl: str = field("wss://example.livekit.cloud")
+    identity: str = field("member-usr_123")
+    role: Literal["member", "trainer"] = field("member", "Which party this token is for")
+    expiresAt: Instant = field("2026-03-27T09:05:00Z")
+    joinOpensAt: Instant = field("2026-03-27T08:50:00Z")
+    joinClosesAt: Instant = field("2026-03-27T10:15:00Z")

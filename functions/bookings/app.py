@@ -12,7 +12,7 @@ from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, View, field
 from shared.idempotency import IdempotentRoute
-from shared.views import BookingAnswer, BookingView, Pagination, PenaltyView
+from shared.views import BookingAnswer, BookingView, CallToken, Pagination, PenaltyView
 
 app = create_app("bookings")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
@@ -48,17 +48,6 @@ class CancelAnswer(View):
 class BookingPage(View):
     items: list[BookingView]
     pagination: Pagination
-
-
-class JoinAnswer(View):
-    roomName: str = field("zen-flow-studio:session:4b1d2c3e4f5a6b7c8d9e0f1a", "Private to this booking")
-    token: str = field("eyJhbGciOiJIUzI1NiIs...", "A LiveKit room token")
-    wsUrl: str = field("wss://example.livekit.cloud")
-    identity: str = field("member-usr_123")
-    role: Literal["member", "trainer"] = field("member")
-    expiresAt: Instant = field("2026-03-27T09:05:00Z")
-    joinOpensAt: Instant = field("2026-03-27T08:50:00Z")
-    joinClosesAt: Instant = field("2026-03-27T10:15:00Z")
 
 
 # --- requests -------------------------------------------------------------------------------------------------
@@ -103,7 +92,7 @@ def reschedule(body: RescheduleBody, caller: UserCaller, id: str = BookingId) ->
     return ok({"booking": bookings.reschedule(caller.client_id, caller.user_id, id, body.slotId)})
 
 
-@app.post(f"{API}/bookings/{{id}}/join", response_model=Envelope.of(JoinAnswer),
+@app.post(f"{API}/bookings/{{id}}/join", response_model=Envelope.of(CallToken),
           responses=errors("FEATURE_DISABLED", "JOIN_WINDOW_CLOSED", "INVALID_STATE_TRANSITION"))
 def join(caller: UserCaller, id: str = BookingId) -> dict[str, Any]:
     require_feature(caller.client_id, FEATURE)

@@ -13,7 +13,7 @@ from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.idempotency import IdempotentRoute
-from shared.views import BookingAnswer, Pagination, PenaltyView, SlotView
+from shared.views import BookingAnswer, DateOverride, Pagination, PenaltyView, SlotView, WeeklyWindow
 
 app = create_app("trainers")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
@@ -99,23 +99,6 @@ class ServicesAnswer(View):
     services: list[ServiceView]
 
 
-class WeeklyWindow(View):
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = field("mon")
-    start: str = field("09:00", "Local wall-clock time")
-    end: str = field("17:00", "Local wall-clock time; 24:00 is the end of the day")
-
-
-class Window(View):
-    start: str = field("14:00")
-    end: str = field("16:00")
-
-
-class OverrideView(View):
-    date: str = field("2026-03-28")
-    unavailable: bool = field(True)
-    windows: list[Window]
-
-
 class Availability(View):
     trainerId: int = field(5)
     serviceId: int = field(3)
@@ -124,7 +107,7 @@ class Availability(View):
     from_: str = Field(alias="from", serialization_alias="from", examples=["2026-03-27"])
     to: str = field("2026-03-30")
     weeklyAvailability: list[WeeklyWindow]
-    overrides: list[OverrideView]
+    overrides: list[DateOverride]
     slots: list[SlotView]
     generatedAt: Instant = field("2026-03-26T10:00:00Z")
 

@@ -429,23 +429,32 @@ def _release(client_id: str, item: dict[str, Any]) -> list[Action]:
     return found
 
 
-def cancel(client_id: str, user_id: str, booking_id: str, dry_run: bool, by: str = "member",
-           retry: bool = True) -> dict[str, Any]:
-    """Cancel under the booking's policy, decided by the server clock at commit. A dry run answers the same
-    shape and changes nothing; cancelling a cancelled booking answers its stored state."""
-    item = _owned(client_id, user_id, booking_id)
+def cancel(client_id: str, user_id: str, booking_id: str, dry_run: bool) -> dict[str, Any]:
+    """The member cancels under the booking's policy, decided by the server clock at commit. A dry run answers
+    the same shape and changes nothing; cancelling a cancelled booking answers its stored state."""
+    return cancel_booking(client_id, lambda: _owned(client_id, user_id, booking_id), dry_run, "member")
+
+
+def cancel_booking(client_id: str, read: Callable[[], dict[str, Any]], dry_run: bool, by: str,
+                   retry: bool = True) -> dict[str, Any]:
+    """Cancel the booking `read` returns: as the member (the policy's penalty) or as the trainer (until the start,
+    `cancelled_by_trainer`, never a penalty for the member)."""
+    item = read()
     if item["status"] in CANCELLED:
         return {**view(item), "dryRun": dry_run}
     now = clock.now()
     found = quote(item, now)
+    if by == "trainer" and (found["cancellable"] or found["reason"] == "late_cancel_disabled"):
+        found = {**found, "cancellable": True, "status": "cancelled_by_trainer",
+                 "penalty": {"type": "none", "amount": 0, "amountMinor": 0, "currency": item["currency"]}}
     if not found["cancellable"]:
         raise AppError("BOOKING_NOT_CANCELLABLE", "This booking can no longer be cancelled",
-                       {"reason": found["reason"], "bookingId": booking_id})
+                       {"reason": found["reason"], "bookingId": item["id"]})
     cancelled = {**item, "status": found["status"], "cancelledAt": clock.iso(now), "cancelledBy": by,
                  "penalty": found["penalty"]}
     if dry_run:
         return {**view(cancelled), "dryRun": True}
-    update = Action.update(keys.booking(client_id, booking_id),
+    update = Action.update(keys.booking(client_id, item["id"]),
                            "SET #status = :status, cancelledAt = :at, cancelledBy = :by, penalty = :penalty "
                            "REMOVE GSI2PK, GSI2SK",
                            "#status = :confirmed AND startsAtEpoch = :starts",
@@ -458,8 +467,8 @@ def cancel(client_id: str, user_id: str, booking_id: str, dry_run: bool, by: str
     except TransactionFailed:  # moved or cancelled meanwhile: answer from what is stored now
         if not retry:
             raise AppError("INVALID_STATE_TRANSITION", "The booking changed meanwhile; read it again",
-                           {"bookingId": booking_id}) from None
-        return cancel(client_id, user_id, booking_id, dry_run, by, retry=False)
+                           {"bookingId": item["id"]}) from None
+        return cancel_booking(client_id, read, dry_run, by, retry=False)
     return {**view(cancelled), "dryRun": False}
 
 
@@ -532,9 +541,13 @@ def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> 
 # --- joining the call -----------------------------------------------------------------------------------------
 def join(client_id: str, user_id: str, booking_id: str) -> dict[str, Any]:
     """A LiveKit token for the booking's private two-person room, for its member, inside the join window."""
+    return join_call(client_id, _owned(client_id, user_id, booking_id), f"member-{user_id}", "member")
+
+
+def join_call(client_id: str, item: dict[str, Any], identity: str, role: str) -> dict[str, Any]:
+    """The room token of one party (the member or the trainer) of a confirmed booking, inside its join window."""
     from shared.domain import voice
 
-    item = _owned(client_id, user_id, booking_id)
     if item["status"] != "confirmed":
         raise AppError("INVALID_STATE_TRANSITION", "This booking is not confirmed", {"status": item["status"]})
     opens = int(item["startsAtEpoch"]) - JOIN_OPENS_MINUTES * 60
@@ -543,8 +556,7 @@ def join(client_id: str, user_id: str, booking_id: str) -> dict[str, Any]:
     if not opens <= now <= closes:
         raise AppError("JOIN_WINDOW_CLOSED", "The call can be joined from 10 minutes before the start",
                        {"joinOpensAt": clock.iso(opens), "joinClosesAt": clock.iso(closes)})
-    room = voice.room_name(client_id, "session", booking_id)
-    identity = f"member-{user_id}"
+    room = voice.room_name(client_id, "session", str(item["id"]))
     token, expires = voice.room_token(identity, room, max_participants=2)
-    return {"roomName": room, "token": token, "wsUrl": get_settings().livekit_url, "identity": identity, "role": "member",
+    return {"roomName": room, "token": token, "wsUrl": get_settings().livekit_url, "identity": identity, "role": role,
             "expiresAt": clock.iso(expires), "joinOpensAt": clock.iso(opens), "joinClosesAt": clock.iso(closes)}

@@ -34,15 +34,15 @@ def member(local_api, client_id: str, key: str) -> Api:
     user = accounts.create_member(client_id, f"booker-{uuid.uuid4().hex[:10]}@example.com", "booker-secret",
                                   name="Booker")
     api = Api(f"{local_api.base_url}/api/v1", fresh_source_ip(), key, tokens.issue(user["id"], client_id, "user")[0])
-    api.user_id, api.client_id = user["id"], client_id  # type: ignore[attr-defined]
+    api.user_id, api.client_id, api.role = user["id"], client_id, "user"  # type: ignore[attr-defined]
     return api
 
 
 def signed_in_again(api: Api) -> None:
-    """A fresh access token for the same member (after the clock moved past the old one's life)."""
+    """A fresh access token for the same account (after the clock moved past the old one's life)."""
     from shared.auth import tokens
 
-    api.token = tokens.issue(api.user_id, api.client_id, "user")[0]  # type: ignore[attr-defined]
+    api.token = tokens.issue(api.user_id, api.client_id, api.role)[0]  # type: ignore[attr-defined]
 
 
 def slots(api: Api, trainer: int, service: int, days: int = 14) -> list[dict[str, Any]]:

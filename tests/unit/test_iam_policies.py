@@ -33,6 +33,7 @@ EXPECTED_DYNAMODB = {
     # bookings, holds and their lock items in transactions; calendars (GSI2) and member lists (GSI1)
     "TrainersFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     "BookingsFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+    "TrainerFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
 }
 # Functions whose only write is the rate limiter: their UpdateItem must be fenced to RATE# partitions.
 LIMITER_ONLY_WRITES = {"HealthFunction", "AppFunction", "ContentFunction"}
@@ -44,6 +45,7 @@ EXPECTED_SECRETS = {
     "VoiceFunction": {"LiveKitSecret", "HumeSecret"},  # room tokens, Hume
     "AgentFunction": {"JwtSigningSecret", "AgentWorkerSecret"},  # checks the worker, issues its credential
     "BookingsFunction": {"LiveKitSecret"},  # the call's room tokens
+    "TrainerFunction": {"LiveKitSecret"},  # the trainer's side of the call
 }
 SECRET_ARN_VARIABLE = {"JwtSigningSecret": "JWT_SECRET_ARN", "LiveKitSecret": "LIVEKIT_SECRET_ARN",
                        "AgentWorkerSecret": "AGENT_SECRET_ARN", "HumeSecret": "HUME_SECRET_ARN"}
