@@ -11,7 +11,7 @@ member (shared/domain/agent_tools.py). They answer the agent's credential only: 
 # No `from __future__ import annotations`: the models must resolve when this file is loaded by path.
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query
 from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -30,9 +30,8 @@ app = create_app("agent")
 app.router.route_class = SpokenRoute
 
 
-def agent_member(request: Request) -> Caller:
+def agent_member(found: Annotated[Caller, Depends(user_caller)]) -> Caller:
     """The voice agent acting for a signed-in member; anyone else (a member's own bearer too) is refused."""
-    found = user_caller(request)
     if not found.is_agent:
         raise AppError("FORBIDDEN", "Only the voice agent's credential calls the agent's tools")
     return found
