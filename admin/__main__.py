@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("create-client", help="create a client (tenant)")
     c.add_argument("name")
-    c.add_argument("--id", dest="client_id")
+    c.add_argument("--id", dest="client_id", help="default: from the name (Harbour Gym -> harbour-gym)")
     c.add_argument("--branding", type=_json_object, help='JSON, e.g. {"primaryColor": "#112233"}')
     c.add_argument("--features", type=_json_object, help='JSON, e.g. {"nutrition": true}')
     c.add_argument("--requires-voucher", action="store_true")
@@ -50,6 +50,28 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create-partner", help="create a partner of a client")
     p.add_argument("client_id")
     p.add_argument("name")
+    p.add_argument("--id", dest="partner_id", help="default: from the name (FitCo Benefits -> fitco-benefits)")
+
+    ps = sub.add_parser("create-partner-staff", help="create a partner portal login (owner, manager or viewer)")
+    ps.add_argument("client_id")
+    ps.add_argument("partner_id")
+    ps.add_argument("email")
+    ps.add_argument("--role", choices=["owner", "manager", "viewer"], default="viewer")
+    ps.add_argument("--name", default="")
+    ps.add_argument("--password", help="default: a random one, printed once")
+
+    sub.add_parser("list-clients", help="every client (JSON)")
+    lk = sub.add_parser("list-keys", help="a client's API keys, or the universal keys (JSON; never the key)")
+    lk.add_argument("client_id", nargs="?", help="omit for the universal keys")
+    lp = sub.add_parser("list-partners", help="a client's partners (JSON)")
+    lp.add_argument("client_id")
+    lv = sub.add_parser("list-vouchers", help="a client's vouchers, newest first (JSON)")
+    lv.add_argument("client_id")
+    lv.add_argument("--partner", dest="partner_id")
+    lv.add_argument("--limit", type=int, default=100)
+    lst = sub.add_parser("list-partner-staff", help="a partner's portal logins (JSON)")
+    lst.add_argument("client_id")
+    lst.add_argument("partner_id")
 
     k = sub.add_parser("issue-key", help="issue an API key for a client (printed once)")
     k.add_argument("client_id")
@@ -160,13 +182,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     command = args.command
     if command == "create-client":
-        client = p.create_client(args.name, client_id=args.client_id, branding=args.branding,
+        client = p.create_client(args.name, client_id=args.client_id or p.slug(args.name), branding=args.branding,
                                  features=args.features, requires_voucher=args.requires_voucher,
                                  is_default=args.default, quota={"ratePerSecond": args.rate, "burst": args.burst})
         return {"client": {k: client[k] for k in ("id", "name", "requiresVoucher", "branding", "features")}}
     if command == "create-partner":
-        partner = p.create_partner(args.client_id, args.name)
+        partner = p.create_partner(args.client_id, args.name, partner_id=args.partner_id or p.slug(args.name))
         return {"partner": {"id": partner["id"], "name": partner["name"], "clientId": args.client_id}}
+    if command == "create-partner-staff":
+        from shared.domain import partner_staff
+
+        password = args.password or secrets.token_urlsafe(12)
+        staff = partner_staff.create_staff(args.client_id, args.partner_id, args.email, password, name=args.name,
+                                           role=args.role)
+        made: dict[str, Any] = {"staff": partner_staff.staff_view(staff)}
+        if not args.password:
+            made["password"] = password
+        return made
+    if command == "list-clients":
+        return {"clients": p.list_clients()}
+    if command == "list-keys":
+        return {"keys": p.list_keys(args.client_id)}
+    if command == "list-partners":
+        return {"partners": p.list_partners(args.client_id)}
+    if command == "list-vouchers":
+        return {"vouchers": p.list_vouchers(args.client_id, partner_id=args.partner_id, limit=args.limit)}
+    if command == "list-partner-staff":
+        from shared.domain import partner_staff
+
+        p.require_client(args.client_id)
+        return {"staff": partner_staff.list_staff(args.client_id, args.partner_id)}
     if command in ("issue-key", "issue-universal-key"):
         universal = command == "issue-universal-key"
         client_id = None if universal else args.client_id

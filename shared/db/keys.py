@@ -28,7 +28,7 @@ def api_key(key_hash: str) -> Key:
 
 def api_key_ref(owner_pk: str, key_id: str) -> Key:
     """The owner's record of a key (client partition, or PLATFORM for universal keys), for listing and revoking."""
-    return _key(owner_pk, f"APIKEYREF#{key_id}")
+    return _key(owner_pk, f"{API_KEY_REF_PREFIX}{key_id}")
 
 
 def rate_bucket(scope: str) -> Key:
@@ -50,8 +50,27 @@ def client(client_id: str) -> Key:
     return _key(client_pk(client_id), "PROFILE")
 
 
+def clients_index() -> str:
+    """GSI1 partition listing every client by id (the admin CLI's and API's client list)."""
+    return "CLIENTS"
+
+
+def audit_entry(client_id: str | None, at: str, entry_id: str) -> Key:
+    """One audited admin write, in the client's partition (or the platform's for platform-wide writes); GSI1
+    (`audit_index(month)`) lists every entry of a month for platform admins."""
+    return _key(f"{client_pk(client_id)}#AUDIT" if client_id else "PLATFORM#AUDIT", f"{at}#{entry_id}")
+
+
+def audit_index(month: str) -> str:
+    return f"AUDIT#{month}"
+
+
 def partner(client_id: str, partner_id: str) -> Key:
-    return _key(client_pk(client_id), f"PARTNER#{partner_id}")
+    return _key(client_pk(client_id), f"{PARTNER_PREFIX}{partner_id}")
+
+
+PARTNER_PREFIX = "PARTNER#"  # sk_prefix of a client's partners in client_pk(client)
+API_KEY_REF_PREFIX = "APIKEYREF#"  # sk_prefix of an owner's key records
 
 
 # --- partner portal: staff, voucher batches and counters, attributed members -----------------------------------

@@ -166,16 +166,24 @@ def voucher_item(client_id: str, partner_id: str | None, code: str, *, created_a
 # --- creating ------------------------------------------------------------------------------------------------
 def create_single(client_id: str, partner_id: str | None, code: str, *, expires_at: str | None,
                   max_redemptions: int = 1) -> dict[str, Any]:
-    """One voucher (the admin CLI and the seed), counted at once when it is a partner's."""
+    """One voucher (the admin CLI and API, the seed), counted at once when it is a partner's. The client, and the
+    partner as one of that client's, are checked in the same transaction: no orphan code."""
     item = voucher_item(client_id, partner_id, code, created_at=clock.iso(), expires_at=expires_at,
                         max_redemptions=max_redemptions)
-    actions = [Action.put(item, "attribute_not_exists(PK)")]
+    actions = [Action.put(item, "attribute_not_exists(PK)"),
+               Action.check(keys.client(client_id), "attribute_exists(PK)")]
     if partner_id:
-        actions.append(_counters(keys.voucher_stats(client_id, partner_id), total=1, opened={expires_at: 1}))
+        actions += [Action.check(keys.partner(client_id, partner_id), "attribute_exists(PK)"),
+                    _counters(keys.voucher_stats(client_id, partner_id), total=1, opened={expires_at: 1})]
     try:
         get_repository().transact(actions)
     except TransactionFailed as failed:
-        if failed.reasons[0] == "ConditionalCheckFailed":
+        reasons = failed.reasons + ["None"] * 3
+        if reasons[1] == "ConditionalCheckFailed":
+            raise AppError("NOT_FOUND", f"No client {client_id}") from None
+        if reasons[2] == "ConditionalCheckFailed":
+            raise AppError("NOT_FOUND", f"No partner {partner_id} in client {client_id}") from None
+        if reasons[0] == "ConditionalCheckFailed":
             raise AppError("CONFLICT", f"Voucher {code} already exists") from None
         raise
     return item

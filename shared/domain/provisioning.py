@@ -1,5 +1,9 @@
 """Platform provisioning: clients, partners, API keys, vouchers and the catalog (coaches, categories,
-classes). Used by the admin CLI and the local API's demo seed; later by the /admin endpoints."""
+classes). Used by the admin CLI, the /admin endpoints (functions/admin) and the local API's demo seed.
+
+Everything made for a client checks, in the same transaction, that the client exists (and a voucher's partner
+is that client's), so no call leaves an orphan. Ids chosen from names are deterministic (`slug`), and taking
+an id that exists is a CONFLICT naming it."""
 from __future__ import annotations
 
 import re
@@ -22,6 +26,34 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "client"
 
 
+def slug(name: str) -> str:
+    """The id a name gives when none is chosen: lower case letters, digits and dashes (`Harbour Gym` ->
+    `harbour-gym`)."""
+    return _slug(name)
+
+
+def client_exists(client_id: str) -> Action:
+    """A transaction's check that the client exists (see `_unknown`)."""
+    return Action.check(keys.client(client_id), "attribute_exists(PK)")
+
+
+def _unknown(client_id: str) -> AppError:
+    return AppError("NOT_FOUND", f"No client {client_id}: list them with list-clients (or GET /admin/clients)")
+
+
+def _write_for_client(client_id: str, actions: list[Action], conflict: str | None = None) -> None:
+    """Run `actions` after a check that the client exists: NOT_FOUND for an unknown client, `conflict` (a
+    message) when the first action's condition fails."""
+    try:
+        get_repository().transact([client_exists(client_id), *actions])
+    except TransactionFailed as failed:
+        if failed.reasons[0] == "ConditionalCheckFailed":
+            raise _unknown(client_id) from None
+        if conflict and failed.reasons[1] == "ConditionalCheckFailed":
+            raise AppError("CONFLICT", conflict) from None
+        raise
+
+
 def create_client(name: str, *, client_id: str | None = None, branding: dict[str, str] | None = None,
                   features: dict[str, bool] | None = None, requires_voucher: bool = False,
                   open_registration: bool | None = None, is_default: bool = False,
@@ -38,12 +70,15 @@ def create_client(name: str, *, client_id: str | None = None, branding: dict[str
         "openRegistration": (not requires_voucher) if open_registration is None else open_registration,
         "quota": quota or {"ratePerSecond": 50, "burst": 100},
         "agentNames": agent_names or ["fitness-coach"],
-        "createdAt": clock.iso(),
+        "createdAt": clock.iso(), "GSI1PK": keys.clients_index(), "GSI1SK": client_id,
     }
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", client_id):
+        raise AppError("VALIDATION_ERROR", "A client id is 1-63 lower-case letters, digits and dashes",
+                       [{"field": "id", "reason": "lower-case letters, digits and dashes"}])
     try:
         get_repository().put(item, condition="attribute_not_exists(PK)")
     except ConditionFailed:
-        raise AppError("CONFLICT", f"Client {client_id} already exists") from None
+        raise AppError("CONFLICT", f"Client {client_id} already exists: choose another id") from None
     if is_default:
         set_default_client(client_id)
     return item
@@ -57,7 +92,8 @@ def create_partner(client_id: str, name: str, *, partner_id: str | None = None) 
     partner_id = partner_id or f"p-{_slug(name)}-{secrets.token_hex(2)}"
     item = {**keys.partner(client_id, partner_id), "id": partner_id, "clientId": client_id, "name": name,
             "createdAt": clock.iso()}
-    get_repository().put(item, condition="attribute_not_exists(PK)")
+    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")],
+                      f"Partner {partner_id} already exists in client {client_id}: choose another id")
     return item
 
 
@@ -117,7 +153,7 @@ def create_coach(client_id: str, name: str, *, specialties: list[str], levels: l
             "specialties": specialties, "levels": levels, "bio": bio,
             "image": image or f"https://cdn.studiostv.net/coaches/{coach_id}.jpg", "rating": rating,
             "capacity": capacity, "memberCount": 0, "active": active, "createdAt": clock.iso()}
-    repo.put(item)
+    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")], f"Coach {coach_id} already exists")
     return item
 
 
@@ -128,7 +164,7 @@ def create_category(client_id: str, name: str, *, image: str = "", sort_order: i
     item = {**keys.category(client_id, category_id), "id": category_id, "clientId": client_id, "name": name,
             "image": image or f"https://cdn.studiostv.net/categories/{_slug(name)}.jpg",
             "sortOrder": sort_order, "active": active, "classCount": 0, "createdAt": clock.iso()}
-    repo.put(item)
+    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")])
     return item
 
 
@@ -234,3 +270,47 @@ def set_client_status(client_id: str, status: str) -> None:
                                 return_values="NONE")
     except ConditionFailed:
         raise ValueError(f"unknown client {client_id!r}") from None
+
+
+# --- listing (the admin CLI's list-* commands and the admin API's GET routes) ------------------------------------
+def list_clients() -> list[dict[str, Any]]:
+    """Every client, by id (one Query of the client index)."""
+    return [{"id": c["id"], "name": c["name"], "status": c.get("status", "active"),
+             "requiresVoucher": bool(c.get("requiresVoucher")), "createdAt": c.get("createdAt")}
+            for c in get_repository().query(keys.clients_index(), index="GSI1")]
+
+
+def require_client(client_id: str) -> dict[str, Any]:
+    client = get_repository().get(keys.client(client_id))
+    if client is None:
+        raise _unknown(client_id)
+    return client
+
+
+def list_keys(client_id: str | None) -> list[dict[str, Any]]:
+    """A client's API keys (the universal keys without a client): ids, labels, last four characters, status."""
+    if client_id:
+        require_client(client_id)
+    owner = keys.client_pk(client_id) if client_id else "PLATFORM"
+    return [{"keyId": k["keyId"], "label": k.get("label", ""), "last4": k.get("last4"), "status": k.get("status"),
+             "createdAt": k.get("createdAt")}
+            for k in get_repository().query(owner, sk_prefix=keys.API_KEY_REF_PREFIX)]
+
+
+def list_partners(client_id: str) -> list[dict[str, Any]]:
+    require_client(client_id)
+    return [{"id": p["id"], "name": p["name"], "clientId": client_id, "members": int(p.get("members", 0)),
+             "createdAt": p.get("createdAt")}
+            for p in get_repository().query(keys.client_pk(client_id), sk_prefix=keys.PARTNER_PREFIX)]
+
+
+def list_vouchers(client_id: str, *, partner_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """A client's vouchers, newest first (a partner's only, with `partner_id`)."""
+    require_client(client_id)
+    index, name = (keys.partner_vouchers_index(client_id, partner_id), "GSI2") if partner_id else \
+        (keys.voucher_index(client_id), "GSI1")
+    now = clock.now()
+    return [{"code": v["code"], "partnerId": v.get("partnerId"), "status": partner_vouchers.status_of(v, now),
+             "redemptions": int(v.get("redemptions", 0)), "maxRedemptions": int(v.get("maxRedemptions", 1)),
+             "expiresAt": v.get("expiresAt"), "createdAt": v.get("createdAt")}
+            for v in get_repository().query(index, index=name, forward=False, limit=limit)]
