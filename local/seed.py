@@ -42,6 +42,7 @@ PARTNER_TRAINERS = [
     (0, "Europe/Berlin", [(d, "08:00", "16:00") for d in WEEKDAYS], [
         dict(name="Personal Training", duration=60, price_minor=6500, currency="EUR")]),
 ]
+PLATFORM_ADMIN = ("platform@stvos.example", "platform-admin-pass")
 PARTNER_STAFF = [("owner@fitcobenefits.example", "fitco-owner-pass", "Olivia Owner", "owner"),
                  ("manager@fitcobenefits.example", "fitco-manager-pass", "Manny Manager", "manager"),
                  ("viewer@fitcobenefits.example", "fitco-viewer-pass", "Vic Viewer", "viewer")]
@@ -206,6 +207,9 @@ def seed() -> dict[str, Any]:
         account = accounts.create_member(studio["id"], email, password, name=trainer["name"], role="trainer")
         trainer_portal.link_user(studio["id"], account["id"], trainer["id"])
 
+    # The platform's own admin (the admin API for every client), signed in with the studio's key.
+    platform_admin = accounts.create_member(studio["id"], PLATFORM_ADMIN[0], PLATFORM_ADMIN[1], name="Pat Platform",
+                                            role="platform_admin")
     from shared.domain import partner_staff  # FitCo Benefits' portal logins, one of each role
 
     staff = [(partner_staff.create_staff(partner_client["id"], partner["id"], email, password, name=name, role=role),
@@ -221,6 +225,8 @@ def seed() -> dict[str, Any]:
                   for (client_id, email, password, _, role, _), item in zip(demo_users, user_items)],
         "clients": {"studio": client_view(studio, studio_key), "partner": client_view(partner_client, partner_key)},
         "partner": {"id": partner["id"], "name": partner["name"], "clientId": partner_client["id"]},
+        "platformAdmin": {"email": PLATFORM_ADMIN[0], "password": PLATFORM_ADMIN[1], "clientId": studio["id"],
+                          "id": platform_admin["id"]},
         "partnerStaff": [{"email": item["email"], "password": password, "role": item["role"], "id": item["id"],
                           "partnerId": item["partnerId"], "clientId": item["clientId"]} for item, password in staff],
         "vouchers": [{"code": v["code"], "clientId": v["clientId"], "partnerId": v["partnerId"],

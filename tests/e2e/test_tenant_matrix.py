@@ -122,7 +122,9 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
               a["bookingId"] if path.startswith("/api/v1/bookings/") else a["classId"],
-              "sessionId": a["onboardingSessionId"], "code": a["voucher"]}
+              "sessionId": a["onboardingSessionId"], "code": a["voucher"],
+              "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
+              "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24}
     concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     query = ""
     if method == "get" and path.endswith("/content/classes"):
