@@ -31,6 +31,12 @@ def parse_iso(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+def alive(item: dict | None, at: float | None = None) -> bool:  # type: ignore[type-arg]
+    """Whether an item with a DynamoDB TTL (`ttl`, epoch seconds) is still alive. DynamoDB deletes expired items
+    late (hours, even days), so every read of a TTL'd item asks this instead of trusting its presence."""
+    return item is not None and int(item.get("ttl") or 0) > (now() if at is None else at)
+
+
 def advance(seconds: float) -> None:
     """Move the clock forward (tests only)."""
     global _offset_seconds

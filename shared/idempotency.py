@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
+from shared.digest import sha256_hex
 from shared.errors import STATUS_BY_CODE, AppError
 from shared.logs import logger
 
@@ -54,7 +55,7 @@ class StoredAnswer:
 
 # --- storage (plain values in and out) ----------------------------------------------------------------------
 def key_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode("ascii")).hexdigest()
+    return sha256_hex(raw_key)
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
@@ -83,7 +84,7 @@ def claim(client_id: str, caller_id: str, hashed_key: str, request_print: str) -
         return None
     except ConditionFailed as failed:
         old = failed.old_item or repo.get(key, consistent=True)
-    if old is None or int(old.get("ttl") or 0) <= now:  # gone between the put and the read: the caller retries
+    if not clock.alive(old, now):  # gone between the put and the read: the caller retries
         raise _in_progress()
     if old.get("fingerprint") != request_print:
         raise AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request",

@@ -74,7 +74,7 @@ def closed_bucket(scope: str, until: int) -> dict[str, object]:
 
 def _refuse_closed(refused: ConditionFailed) -> None:
     bucket = refused.old_item or {}
-    if bucket.get("closed") and int(bucket.get("ttl", 0)) > clock.now():
+    if bucket.get("closed") and clock.alive(bucket):
         raise AppError("UNAUTHORIZED", "This sign-in has ended; sign in again")
 
 

@@ -35,6 +35,7 @@ from shared.auth import passwords
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, partner_members, partner_vouchers, refresh_tokens, text, vouchers
+from shared.domain import onboarding as onboarding_sessions
 from shared.errors import AppError, rate_limited
 from shared.http.app_factory import ApiModel
 from shared.http.caller import Caller
@@ -253,13 +254,6 @@ def _voucher_redemption(voucher: dict[str, Any], client_id: str, user_id: str) -
                          values=values)
 
 
-def _onboarding(client_id: str, session_id: str) -> dict[str, Any]:
-    item = get_repository().get(keys.onboarding(client_id, session_id), consistent=True)
-    if item is None or int(item.get("ttl", 0)) <= clock.now():
-        raise AppError("ONBOARDING_SESSION_NOT_FOUND", "The onboarding session is unknown or has expired")
-    return item
-
-
 def _coach(client_id: str, coach_id: int) -> dict[str, Any] | None:
     item = get_repository().get(keys.coach(client_id, coach_id))
     return item if item and item.get("active") else None
@@ -268,7 +262,7 @@ def _coach(client_id: str, coach_id: int) -> dict[str, Any] | None:
 _FAILURES = {  # what a failed condition of each kind of action means to the member, in this order of precedence
     "email": AppError("USER_EXISTS", "An account with this email already exists"),
     "voucher": AppError("INVALID_VOUCHER", "The voucher code cannot be used", {"reason": "redeemed"}),
-    "onboarding": AppError("ONBOARDING_SESSION_NOT_FOUND", "The onboarding session is unknown or has expired"),
+    "onboarding": onboarding_sessions.session_not_found(),
     "coach": AppError("NOT_FOUND", "Coach not found"),
     "user": AppError("CONFLICT", "Please try again"),
 }
@@ -306,7 +300,7 @@ def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
     client, voucher = registration_client(caller, body.voucherCode)
     client_id = client["id"]
     repo = get_repository()
-    onboarding = _onboarding(client_id, body.sessionId) if body.sessionId else None
+    onboarding = onboarding_sessions.get_session(client_id, body.sessionId) if body.sessionId else None
     coach = None
     if body.coachId is not None:
         coach = _coach(client_id, body.coachId)

@@ -97,7 +97,7 @@ def outbox(*, to: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     now = clock.now()
     found: list[dict[str, Any]] = []
     for item in get_repository().iterate(keys.outbox_index(), index="GSI1", forward=False):
-        if int(item.get("ttl", 0)) <= now or (to and item.get("to") != to.strip().lower()):
+        if not clock.alive(item, now) or (to and item.get("to") != to.strip().lower()):
             continue
         found.append({**{k: item[k] for k in ("id", "to", "subject", "text", "clientId", "sentAt")},
                       "from": item.get("from", "")})

@@ -100,10 +100,6 @@ def check_agent_session(caller: Caller, session_id: str) -> None:
         raise AppError("FORBIDDEN", "The voice agent's credential is bound to another onboarding session")
 
 
-def is_alive(item: dict[str, Any] | None, now: float) -> bool:
-    return item is not None and int(item.get("ttl") or 0) > now
-
-
 def view(item: dict[str, Any], shown: set[str] | frozenset[str] | None = None) -> dict[str, Any]:
     """The session as answered; `shown` limits the profile to those fields, the others null (None: every field)."""
     stored = item.get("profile") or {}
@@ -152,7 +148,7 @@ def resume(client_id: str, session_id: str, resume_token: str, source_ip: str) -
 def get_session(client_id: str, session_id: str) -> dict[str, Any]:
     """The live onboarding item, or 404 ONBOARDING_SESSION_NOT_FOUND (unknown, expired or consumed)."""
     item = get_repository().get(keys.onboarding(client_id, session_id), consistent=True)
-    if not is_alive(item, clock.now()):
+    if not clock.alive(item):
         raise session_not_found()
     return item  # type: ignore[return-value]
 

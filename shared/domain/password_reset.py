@@ -9,7 +9,6 @@ password in one transaction, then ends every login of the member and refuses the
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from shared.auth import passwords
 from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
 from shared.db.repository import Action, get_repository
+from shared.digest import sha256_hex
 from shared.domain import clients, mail, refresh_tokens
 from shared.domain.accounts import Email, Password, commit, forgot_scope
 from shared.errors import AppError, refused
@@ -45,7 +45,7 @@ class ResetBody(ApiModel):
 
 
 def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return sha256_hex(token)
 
 
 def _clients_of(caller: Caller, body: ForgotBody) -> list[str]:
@@ -127,7 +127,7 @@ def reset(caller: Caller, body: ResetBody) -> dict[str, Any]:
     repo = get_repository()
     digest = _hash(body.token)
     pending = next(iter(repo.query(keys.password_reset_index(digest), index="GSI1", limit=1)), None)
-    if (pending is None or int(pending.get("ttl", 0)) <= clock.now()
+    if (not clock.alive(pending)
             or (not caller.universal and pending.get("clientId") != caller.client_id)):
         raise _bad_token()
     client_id, user_id = str(pending["clientId"]), str(pending["userId"])

@@ -16,7 +16,6 @@ logout from every device deletes them all. Deleting an account deletes them with
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any, Callable
 
@@ -25,6 +24,7 @@ from shared.auth import tokens
 from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, get_repository
+from shared.digest import sha256_hex
 from shared.domain import clients
 from shared.errors import AppError
 from shared.logs import security_event
@@ -34,7 +34,7 @@ GRACE_SECONDS = 30  # how long the refresh token just rotated still answers the 
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return sha256_hex(token)
 
 
 def new_family_id() -> str:

@@ -28,7 +28,7 @@ from shared.auth import agent_credentials
 from shared.db import keys
 from shared.db.repository import Action, TransactionFailed, get_repository
 from shared.domain import clients, text
-from shared.domain.onboarding import SESSION_ID_PATTERN, is_alive
+from shared.domain.onboarding import SESSION_ID_PATTERN
 from shared.errors import AppError, refused
 from shared.http.app_factory import ApiModel
 from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
@@ -240,7 +240,7 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
         identity = f"anon-{secrets.token_hex(8)}"
         session_id = body.sessionId or f"voice-{secrets.token_urlsafe(24)}"
         onboarding_item = get_repository().get(keys.onboarding(client_id, session_id))
-        coach_id = onboarding_item.get("coachId") if is_alive(onboarding_item, clock.now()) else None
+        coach_id = onboarding_item.get("coachId") if clock.alive(onboarding_item) else None
     ticket, ticket_expires = agent_ticket(caller, client_id, identity, session_id)
     room = room_name(client_id, body.roomName)
     metadata = {
