@@ -108,7 +108,11 @@ def _credentials(stack: dict[str, Any], key_name: str) -> tuple[Api, str, dict[s
         signed_in = api.post("/partner-auth/login", {"email": login["email"], "password": login["password"]})
         assert signed_in.status == 200, signed_in.json
         staff[label] = signed_in.data
-    return api, key, {**members, **staff, "admin": admin.data}
+    trainer_login = stack["trainerUsers"][0]  # the trainer portal runs as the seeded trainer's own account
+    trainer = api.post("/auth/login", {"email": trainer_login["email"], "password": trainer_login["password"]},
+                       api_key=key)
+    assert trainer.status == 200, trainer.json
+    return api, key, {**members, **staff, "admin": admin.data, "trainer": trainer.data}
 
 
 def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, Any]], *options: str) -> str:
@@ -120,7 +124,8 @@ def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, A
                    "STVOS_DELETE_TOKEN": people["delete"]["accessToken"],
                    "STVOS_ADMIN_TOKEN": people["admin"]["accessToken"],
                    "STVOS_PARTNER_TOKEN": people["partner"]["accessToken"],
-                   "STVOS_PARTNER_LOGOUT_TOKEN": people["partner_logout"]["accessToken"], "NO_COLOR": "1"}
+                   "STVOS_PARTNER_LOGOUT_TOKEN": people["partner_logout"]["accessToken"],
+                   "STVOS_TRAINER_TOKEN": people["trainer"]["accessToken"], "NO_COLOR": "1"}
     run = subprocess.run([schemathesis, "run", f"{stack['baseUrl']}/openapi.json", "--checks", "all",
                           "--seed", str(SEED), "--workers", "1", "--no-color", *options],
                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=840)
