@@ -219,9 +219,10 @@ def _finish_continue(client_id: str, user_id: str, session: dict[str, Any]) -> N
 
 
 def _session_update(session: dict[str, Any], changes: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """SET `changes` and the next version, if the session is still at the version read."""
+    """SET what `changes` alters and the next version, if the session is still at the version read (values the
+    item already holds are left out: a smaller expression and fewer bytes on every heartbeat)."""
     version = int(session.get("version") or 0)
-    changes = {**changes, "version": version + 1}
+    changes = {**{k: v for k, v in changes.items() if k not in session or session[k] != v}, "version": version + 1}
     names = {f"#a{i}": name for i, name in enumerate(changes)}
     values: dict[str, Any] = {f":a{i}": value for i, value in enumerate(changes.values())}
     values[":expected"] = version

@@ -71,6 +71,9 @@ def test_given_a_missed_day_then_the_current_streak_resets_but_the_longest_stays
 def test_given_watching_then_minutes_and_this_week_add_up(api, demo, clock):
     member = Member(api, demo)
     http = member.http
+    today = datetime.now(timezone.utc)
+    wednesday = (today + timedelta(days=(2 - today.weekday()) % 7 or 7)).replace(hour=12, minute=0, second=0)
+    _move_to(clock, wednesday)  # mid-week: the ten minutes below cannot straddle Monday 00:00
     session_id = http.post("/sessions/start", {"classId": 42, "deviceType": "mobile"}).data["session"]["id"]
     for position in range(60, 601, 60):  # ten minutes, a heartbeat a minute... capped at 60 s each
         clock.advance(60)
