@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any, Callable
 
-from shared.errors import AppError
+from shared.errors import invalid
 
 MAX_CURSOR_CHARS = 512
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -34,7 +34,5 @@ def decode(text: str, valid: Callable[[dict[str, Any]], bool], field: str = "cur
         if not isinstance(position, dict) or not valid(position):
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise AppError("VALIDATION_ERROR", f"Invalid request: {field}",
-                       [{"field": field, "reason": "not a cursor this list gave out; pass nextCursor back as it is"}]) \
-            from None
+        raise invalid(field, "not a cursor this list gave out; pass nextCursor back as it is") from None
     return position

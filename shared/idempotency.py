@@ -32,7 +32,7 @@ from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
 from shared.digest import sha256_hex
-from shared.errors import STATUS_BY_CODE, AppError
+from shared.errors import STATUS_BY_CODE, AppError, invalid
 from shared.logs import logger
 
 HEADER = "Idempotency-Key"
@@ -162,12 +162,10 @@ def _raw_key(request: Request, agent: bool) -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         if agent:
-            raise AppError("VALIDATION_ERROR", f"Invalid request: {HEADER}",
-                           [{"field": HEADER, "reason": "required for the voice agent's requests"}])
+            raise invalid(HEADER, "required for the voice agent's requests")
         return None
     if not _KEY_RE.match(raw):
-        raise AppError("VALIDATION_ERROR", f"Invalid request: {HEADER}",
-                       [{"field": HEADER, "reason": "1 to 255 visible ASCII characters"}])
+        raise invalid(HEADER, "1 to 255 visible ASCII characters")
     return raw
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared import clock
 from shared.domain.viewing import parse_tz
-from shared.errors import AppError
+from shared.errors import invalid
 
 
 def zone_name(user: dict[str, Any] | None, client: dict[str, Any] | None) -> str:
@@ -26,8 +26,7 @@ def local_date(instant: str, tz: tzinfo, field: str = "completedAt") -> date:
     try:
         return datetime.fromtimestamp(clock.parse_iso(instant), tz).date()
     except (ValueError, OverflowError, OSError):
-        raise AppError("VALIDATION_ERROR", f"Invalid request: {field}",
-                       [{"field": field, "reason": "an ISO-8601 UTC instant such as 2026-03-02T08:15:00Z"}]) from None
+        raise invalid(field, "an ISO-8601 UTC instant such as 2026-03-02T08:15:00Z") from None
 
 
 # A calendar date as the API takes it (years 2000-2099: arithmetic on a plan's weeks never leaves the calendar).
@@ -39,5 +38,4 @@ def parse_date(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise AppError("VALIDATION_ERROR", f"Invalid request: {field}",
-                       [{"field": field, "reason": "a date as YYYY-MM-DD"}]) from None
+        raise invalid(field, "a date as YYYY-MM-DD") from None

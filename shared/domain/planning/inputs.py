@@ -7,13 +7,9 @@ import re
 from typing import Any
 
 from shared.domain.planning import limits
-from shared.errors import AppError
+from shared.errors import invalid
 
 _DURATION = re.compile(r"^\s*(\d{1,3})\s*(day|days|week|weeks)\s*$", re.IGNORECASE)
-
-
-def invalid(field: str, reason: str) -> AppError:
-    return AppError("VALIDATION_ERROR", f"Invalid request: {field}", [{"field": field, "reason": reason}])
 
 
 def ordered(values: list[str] | None, order: tuple[str, ...]) -> list[str]:
