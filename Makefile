@@ -18,11 +18,11 @@ PY313_BIN := $(shell p=$$(command -v python3.13 2>/dev/null) && python3.13 -c pa
 	{ command -v pyenv >/dev/null 2>&1 && v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13' | tail -1) && \
 	  [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin"; })
 
-.PHONY: help setup run test test-fast test-dynamodb lint-template build bench admin events openapi clean
+.PHONY: help setup run test test-fast test-dynamodb lint lint-template build bench admin events openapi clean
 
 help:
 	@echo "make run    serve the API on http://127.0.0.1:3000 (PORT=... to change) with demo data"
-	@echo "make test   run every test, plus cfn-lint, sam validate --lint and sam build"
+	@echo "make test   run every test, plus ruff, mypy, cfn-lint, sam validate --lint and sam build"
 	@echo "make bench  cold-start, DynamoDB and hashing figures"
 	@echo "make admin ARGS='--help'   the platform admin CLI"
 
@@ -45,8 +45,14 @@ setup: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) -m local
 
-test: $(VENV)/.installed lint-template build
+test: $(VENV)/.installed lint lint-template build
 	$(PY) -m pytest
+
+# ruff (correctness, security, naming; every `# noqa` must name a rule that is on) and mypy, strict on shared/:
+# both configured in pyproject.toml.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -x -q

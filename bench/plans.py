@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.content import Meter, _environment  # noqa: E402
+from bench.content import Meter, _environment
 
 GENERATIONS = 60
 LOG_COUNTS = (10, 10_000)

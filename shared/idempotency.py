@@ -188,7 +188,7 @@ class IdempotentRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
-        if "POST" not in self.methods:
+        if "POST" not in (self.methods or set()):
             return handle
 
         async def idempotent_handle(request: Request) -> Response:

@@ -84,7 +84,12 @@ def handler(http: Callable[[dict[str, Any], Any], Any]) -> Callable[[dict[str, A
 def drain(timeout: float = 30.0) -> bool:
     """Wait until the local worker has run every queued job (tests, the admin CLI). True when it has."""
     done = threading.Event()
-    threading.Thread(target=lambda: (_local.join(), done.set()), daemon=True).start()
+
+    def wait() -> None:
+        _local.join()
+        done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
     return done.wait(timeout)
 
 

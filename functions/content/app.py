@@ -106,7 +106,7 @@ def list_classes(
 @app.get(f"{API}/content/classes/{{id}}", operation_id="getClass", response_model=Envelope.of(ClassDetail))
 def class_detail(tenant: ClientTenant,
                  id: str = Path(pattern=r"^[1-9][0-9]{0,7}$", description="The class id (digits only: "
-                                "42, not 42.0)")) -> dict[str, Any]:  # noqa: A002
+                                "42, not 42.0)")) -> dict[str, Any]:
     client_id = tenant.id
     item = catalog.get_class(client_id, int(id))
     related = catalog.related(item, catalog.all_classes(client_id))

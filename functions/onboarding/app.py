@@ -90,7 +90,7 @@ def save_profile(body: onboarding.SaveProfile, tenant: ClientTenant, response: R
                      "the `X-Resume-Token` header. An unknown, expired or consumed id and a wrong token get the "
                      "same 404; unknown ids are throttled per source address (429 with Retry-After).",
          responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
-def get_profile(tenant: ClientTenant, sessionId: str = SESSION_ID,  # noqa: N803
+def get_profile(tenant: ClientTenant, sessionId: str = SESSION_ID,
                 resume_token: str = RESUME_TOKEN) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, sessionId)
     item = onboarding.resume(tenant.id, sessionId, resume_token, tenant.caller.source_ip)

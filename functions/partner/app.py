@@ -231,13 +231,13 @@ def export_vouchers(caller: PartnerStaff, status: VoucherStatus | None = Query(N
 
 
 @app.get(f"{API}/partner/vouchers/{{id}}", response_model=Envelope.of(OneVoucher))
-def get_voucher(caller: PartnerStaff, id: VoucherId) -> dict[str, Any]:  # noqa: A002 - the path's name
+def get_voucher(caller: PartnerStaff, id: VoucherId) -> dict[str, Any]:
     return ok({"voucher": partner_vouchers.get_voucher(caller.client_id, caller.partner_id, id)})
 
 
 @app.delete(f"{API}/partner/vouchers/{{id}}", response_model=Envelope.of(OneVoucher),
             responses=errors("FORBIDDEN", "VOUCHER_ALREADY_REDEEMED", "VOUCHER_NOT_ACTIVE"))
-def revoke_voucher(caller: PartnerWriter, id: VoucherId) -> dict[str, Any]:  # noqa: A002 - the path's name
+def revoke_voucher(caller: PartnerWriter, id: VoucherId) -> dict[str, Any]:
     return ok(partner_vouchers.revoke(caller.client_id, caller.partner_id, id, caller.staff_id))
 
 
@@ -334,7 +334,7 @@ def export_members(caller: PartnerStaff, status: MemberStatus | None = Query(Non
 
 
 @app.get(f"{API}/partner/members/{{id}}", response_model=Envelope.of(OneMember))
-def get_member(caller: PartnerStaff, id: MemberId) -> dict[str, Any]:  # noqa: A002 - the path's name
+def get_member(caller: PartnerStaff, id: MemberId) -> dict[str, Any]:
     return ok(partner_members.get_member(caller.client_id, caller.partner_id, id, show_email=caller.can_write))
 
 

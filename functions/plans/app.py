@@ -491,7 +491,7 @@ _saved_plan_routes("class", SaveClassRequest, SavedClassPlan, ClassPlanAnswer)
 
 @app.get(f"{API}/users/me/plans", response_model=Envelope.of(PlanList))
 def list_plans(caller: UserCaller,
-               type: Literal["workout", "nutrition", "class"] | None = Query(None),  # noqa: A002
+               type: Literal["workout", "nutrition", "class"] | None = Query(None),
                status: Literal["active", "archived"] | None = Query(None),
                page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     return ok(plans.history(caller.client_id, caller.user_id, type, status, page, limit))

@@ -221,7 +221,7 @@ _log_route("water", WaterLog)
 
 
 @app.get(f"{API}/progress/logs", response_model=Envelope.of(LogList), responses=errors("NOT_FOUND"))
-def list_logs(caller: UserCaller, type: Literal["workout", "nutrition", "water"] | None = Query(None),  # noqa: A002
+def list_logs(caller: UserCaller, type: Literal["workout", "nutrition", "water"] | None = Query(None),
               from_: str | None = Query(None, alias="from", pattern=DATE, description="Default 29 days before to"),
               to: str | None = Query(None, pattern=DATE, description="Default today; at most 92 days in all"),
               page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def list_logs(caller: UserCaller, type: Literal["workout", "nutrition", "water"]
 
 
 @app.delete(f"{API}/progress/logs/{{id}}", response_model=Envelope.of(LogDeleted))
-def delete_log(caller: UserCaller, id: str = Path(pattern=progress.LOG_ID_PATTERN)) -> dict[str, Any]:  # noqa: A002
+def delete_log(caller: UserCaller, id: str = Path(pattern=progress.LOG_ID_PATTERN)) -> dict[str, Any]:
     return ok(progress.delete_log(caller.client_id, caller.user_id, id))
 
 

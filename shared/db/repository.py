@@ -124,7 +124,7 @@ class Repository:
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         params.setdefault("ReturnConsumedCapacity", "TOTAL")
         try:
-            response = getattr(self.client, operation)(**params)
+            response: dict[str, Any] = getattr(self.client, operation)(**params)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in _RETRYABLE:

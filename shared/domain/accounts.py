@@ -292,7 +292,7 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
         except TransactionConflict:
             if attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter, not a secret
 
 
 def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:

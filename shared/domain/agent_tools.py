@@ -13,7 +13,7 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import get_repository
-from shared.domain import bookings, catalog, clients, member_days, plans, progress, trainers
+from shared.domain import bookings, clients, member_days, plans, progress, trainers
 from shared.domain.planning import class_plan
 from shared.errors import AppError, not_found
 

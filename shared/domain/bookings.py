@@ -121,6 +121,7 @@ def availability(client_id: str, trainer_id: int, service_id: int | None, first:
                  last: date | None) -> dict[str, Any]:
     trainer = trainers.get(client_id, trainer_id)
     active_services = [s for s in trainer.services if s.get("active", True)]
+    service: dict[str, Any] | None
     if service_id is None:
         if len(active_services) != 1:
             raise AppError("VALIDATION_ERROR", "Invalid request: serviceId",
@@ -172,7 +173,7 @@ def _settled(attempt: Callable[[], dict[str, Any]], tries: int = 6) -> dict[str,
         except TransactionConflict:
             if not remaining:
                 raise
-            time.sleep(random.uniform(0.01, 0.05))
+            time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - jitter, not a secret
     raise AssertionError("unreachable")
 
 
@@ -195,7 +196,7 @@ def _hold(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_i
     span = scheduling.widened(slot.starts_at, rules)
     hold_id = _new_id()
     expires = now + HOLD_SECONDS
-    item = {**keys.slot_hold(client_id, hold_id), "id": hold_id, "kind": "hold", "clientId": client_id,
+    item: dict[str, Any] = {**keys.slot_hold(client_id, hold_id), "id": hold_id, "kind": "hold", "clientId": client_id,
             "userId": user_id, "trainerId": trainer.id, "serviceId": int(service["id"]), "slotId": slot.id,
             "busyFrom": span.start, "busyUntil": span.end, "expiresAtEpoch": expires, "ttl": expires + 3600,
             "blocks": blocks(span.start, span.end),
@@ -508,6 +509,7 @@ def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> 
                 ":tz": moved["timeZone"], ":g1": moved["GSI1SK"], ":g2": moved["GSI2SK"], ":one": 1,
                 ":confirmed": "confirmed", ":old": int(item["startsAtEpoch"])})]
     member_first = 0
+    make_key: Callable[[int], dict[str, str]]
     for make_key, old_span, new_span, guarded in (
             (lambda m: keys.trainer_busy_block(client_id, trainer.id, m),
              (item["busyFrom"], item["busyUntil"]), (moved["busyFrom"], moved["busyUntil"]), True),

@@ -87,7 +87,7 @@ def all_classes(client_id: str) -> list[dict[str, Any]]:
 
 # --- cards ------------------------------------------------------------------------------------------------
 def is_active(item: dict[str, Any] | None) -> bool:
-    return bool(item) and item.get("status", "active") == "active"
+    return item is not None and bool(item) and item.get("status", "active") == "active"
 
 
 def _ref(item: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from shared import clock, ratelimit
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
-from shared.domain import clients, coach_matching, text
+from shared.domain import coach_matching, text
 from shared.domain.refresh_tokens import token_hash
 from shared.errors import AppError, service_unavailable
 from shared.http.app_factory import ApiModel

@@ -262,7 +262,7 @@ def redemption_actions(voucher: dict[str, Any]) -> list[tuple[Action, str]]:
     if not partner_id:
         return []
     last_use = int(voucher.get("redemptions", 0)) + 1 >= int(voucher.get("maxRedemptions", 1))
-    moved = {"redeemed": 1, "opened": {voucher.get("expiresAt"): -1}} if last_use else {}
+    moved: dict[str, Any] = {"redeemed": 1, "opened": {voucher.get("expiresAt"): -1}} if last_use else {}
     actions: list[tuple[Action, str]] = []
     if voucher.get("batchId"):
         actions.append((_counters(keys.voucher_batch(client_id, partner_id, voucher["batchId"]),
@@ -454,7 +454,7 @@ def revoke(client_id: str, partner_id: str, code: str, staff_id: str) -> dict[st
         "(attribute_not_exists(expiresAt) OR attribute_type(expiresAt, :null) OR expiresAt > :now)",
         names={"#s": "status"}, values={":revoked": "revoked", ":now": now_iso, ":staff": staff_id,
                                         ":active": "active", ":partner": partner_id, ":null": "NULL"})]
-    moved = {"revoked": 1, "opened": {voucher.get("expiresAt"): -1}}
+    moved: dict[str, Any] = {"revoked": 1, "opened": {voucher.get("expiresAt"): -1}}
     if voucher.get("batchId"):
         actions.append(_counters(keys.voucher_batch(client_id, partner_id, voucher["batchId"]), **moved))
     actions += [_counters(key, **moved) for key in _counter_keys(client_id, partner_id, voucher)]

@@ -90,7 +90,8 @@ def _unpack(item: dict[str, Any] | None) -> dict[str, Any] | None:
     if not item:
         return None
     raw = item["body"]
-    return json.loads(zlib.decompress(bytes(raw)).decode("utf-8"))
+    unpacked: dict[str, Any] = json.loads(zlib.decompress(bytes(raw)).decode("utf-8"))
+    return unpacked
 
 
 def _pointer_names(plan_type: str) -> dict[str, str]:
@@ -242,7 +243,7 @@ def _active_plans(client_id: str, user_id: str, pointer: dict[str, Any], extra: 
         if sk:
             wanted += [{"PK": pk, "SK": sk}, keys.plan_body(client_id, user_id, sk.rsplit("#", 1)[-1])]
     found = {(i["PK"], i["SK"]): i for i in get_repository().get_many(wanted)} if wanted else {}
-    plans = {}
+    plans: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
     for plan_type, sk in sks.items():
         if not sk:
             plans[plan_type] = (None, None)

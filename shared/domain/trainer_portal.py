@@ -3,6 +3,7 @@
 cancels those, which never penalises the member), their bookings and what they do with them."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from shared import clock
@@ -58,7 +59,8 @@ def put_schedule(client_id: str, trainer: trainers.Trainer, time_zone: str, week
     try:
         trainers.check_schedule(time_zone, weekly, overrides)
     except scheduling.ScheduleError as bad:
-        raise AppError("VALIDATION_ERROR", f"Invalid schedule: {bad.field}", [{"field": bad.field, "reason": bad.reason}])
+        raise AppError("VALIDATION_ERROR", f"Invalid schedule: {bad.field}",
+                       [{"field": bad.field, "reason": bad.reason}]) from None
     new_rules = trainers.schedule_of({"weekly": weekly, "overrides": overrides}, time_zone)
     stranded = []
     for booking in _upcoming(client_id, trainer):
@@ -73,7 +75,7 @@ def put_schedule(client_id: str, trainer: trainers.Trainer, time_zone: str, week
                                      for b in stranded]})
     for booking in stranded:
         booking_id = str(booking["id"])
-        bookings.cancel_booking(client_id, lambda: _of_trainer(client_id, trainer.id, booking_id), False, "trainer")
+        bookings.cancel_booking(client_id, partial(_of_trainer, client_id, trainer.id, booking_id), False, "trainer")
     trainers.put_schedule(client_id, trainer.id, time_zone, weekly, overrides,
                           trainer.schedule_item.get("timeOff") or [])
     return {**schedule_view(trainers.get(client_id, trainer.id)),

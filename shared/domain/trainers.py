@@ -185,7 +185,8 @@ def put_schedule(client_id: str, trainer_id: int, time_zone: str, weekly: list[d
     try:
         check_schedule(time_zone, weekly, overrides or [])
     except scheduling.ScheduleError as bad:
-        raise AppError("VALIDATION_ERROR", f"Invalid schedule: {bad.field}", [{"field": bad.field, "reason": bad.reason}])
+        raise AppError("VALIDATION_ERROR", f"Invalid schedule: {bad.field}",
+                       [{"field": bad.field, "reason": bad.reason}]) from None
     repo = get_repository()
     item = {**keys.trainer_schedule(client_id, trainer_id), "trainerId": trainer_id, "timeZone": time_zone,
             "weekly": weekly, "overrides": overrides or [], "timeOff": time_off or [], "updatedAt": clock.iso()}
@@ -205,7 +206,8 @@ def create_service(client_id: str, trainer_id: int, name: str, *, duration: int,
     try:
         scheduling.check_rules(rules)
     except scheduling.ScheduleError as bad:
-        raise AppError("VALIDATION_ERROR", f"Invalid service: {bad.field}", [{"field": bad.field, "reason": bad.reason}])
+        raise AppError("VALIDATION_ERROR", f"Invalid service: {bad.field}",
+                       [{"field": bad.field, "reason": bad.reason}]) from None
     if mode not in MODES or late_penalty_type not in PENALTY_TYPES or len(currency) != 3 or price_minor < 0:
         raise AppError("VALIDATION_ERROR", "Invalid service: mode, currency, price or penalty")
     repo = get_repository()

@@ -179,7 +179,7 @@ def ledger(session: dict[str, Any], earned: float, hour: int, completes: bool, m
     open_hour = session.get("openHour")
     listed = bool(session.get("listed"))
     settle: dict[int, float] = {}
-    if open_seconds > 0 and open_hour != hour:
+    if open_seconds > 0 and open_hour is not None and open_hour != hour:
         settle[int(open_hour)] = open_seconds
         open_seconds, open_hour = 0.0, None
     if earned > 0:
@@ -270,7 +270,7 @@ def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[
     Returns the session as written, or {"retry": ...} with the fresh item when another writer won."""
     key = keys.viewing_session(client_id, user_id, session["id"])
     entry = ledger(session, earned, int(now // 3600), completes)
-    for may_list in (True, False):
+    for _ in (True, False):  # at most one more try, without listing (OPEN_CAP reached)
         changes = {**changes, "openSeconds": entry.open_seconds, "openHour": entry.open_hour, "listed": entry.listed}
         expression, names, values = _session_update(session, changes)
         written = {**session, **changes, "version": int(session.get("version") or 0) + 1}
@@ -280,7 +280,7 @@ def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[
                                         values=values, return_values="NONE")
                 return written
             except ConditionFailed as lost:
-                return {"retry": lost.old_item}  # type: ignore[dict-item]
+                return {"retry": lost.old_item}
         actions = [Action.update(key, expression, condition="version = :expected", names=names, values=values)]
         try:
             get_repository().transact(actions + _settlement(client_id, user_id, session["id"], entry, completes, now))
@@ -291,12 +291,12 @@ def _apply(client_id: str, user_id: str, session: dict[str, Any], changes: dict[
             return written
         except TransactionFailed as failed:
             if failed.reasons[0] == "ConditionalCheckFailed":
-                return {"retry": failed.old_items[0]}  # type: ignore[dict-item]
+                return {"retry": failed.old_items[0]}
             if not entry.list_now or failed.reasons[1] != "ConditionalCheckFailed":
                 raise
             entry = ledger(session, earned, int(now // 3600), completes, may_list=False)  # OPEN_CAP reached
         except TransactionConflict:
-            return {"retry": None}  # type: ignore[dict-item]
+            return {"retry": None}
     raise AppError("CONFLICT", "The session is being updated right now; try again")
 
 
@@ -373,7 +373,7 @@ def _session(client_id: str, user_id: str, session_id: str, *, consistent: bool 
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(min(0.2, 0.005 * (2 ** attempt)) * random.random())
+    time.sleep(min(0.2, 0.005 * (2 ** attempt)) * random.random())  # noqa: S311 - jitter, not a secret
 
 
 def _steps(client_id: str, user_id: str, session_id: str, decide: Any) -> dict[str, Any]:

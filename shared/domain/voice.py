@@ -240,7 +240,7 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
         identity = f"anon-{secrets.token_hex(8)}"
         session_id = body.sessionId or f"voice-{secrets.token_urlsafe(24)}"
         onboarding_item = get_repository().get(keys.onboarding(client_id, session_id))
-        coach_id = onboarding_item.get("coachId") if clock.alive(onboarding_item) else None
+        coach_id = onboarding_item.get("coachId") if onboarding_item and clock.alive(onboarding_item) else None
     ticket, ticket_expires = agent_ticket(caller, client_id, identity, session_id)
     room = room_name(client_id, body.roomName)
     metadata = {

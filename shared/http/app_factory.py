@@ -183,7 +183,7 @@ def create_app(group: str) -> FastAPI:
             if limits.rate_limits_enabled:
                 scope = ratelimit.scope_for(caller.client_id, caller.user_id, caller.key_id, caller.source_ip)
                 ratelimit.take(scope, limits.rate_per_minute, limits.rate_burst)
-            response = await call_next(request)
+            response: Response = await call_next(request)
         except AppError as error:
             response = error_response(error)
         except Exception:  # noqa: BLE001 - the last line of defence: no stack trace leaves the function

@@ -7,7 +7,7 @@ a key is sent (kept in memory for a minute by shared/auth/identity.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import Depends, Request
 
@@ -74,7 +74,7 @@ def _check_key(raw_key: str, client_id: str) -> None:
         raise AppError("FORBIDDEN", "The API key belongs to another client than this partner")
 
 
-def _partner_role(*roles: str, refusal: str):
+def _partner_role(*roles: str, refusal: str) -> Callable[[Request], PartnerCaller]:
     def check(request: Request) -> PartnerCaller:
         found = partner_caller(request)
         if found.role not in roles:

@@ -190,10 +190,10 @@ def test_given_a_revocation_racing_a_registration_on_one_code_then_exactly_one_w
     for _ in range(3):
         code = _create(api, portal["mine_manager"], quantity=1).data["vouchers"][0]["code"]
 
-        def revoke(_: int) -> int:
+        def revoke(_: int, code: str = code) -> int:
             return _api(local_api).delete(f"/partner/vouchers/{code}", token=portal["mine_manager"]).status
 
-        def redeem(_: int) -> int:
+        def redeem(_: int, code: str = code) -> int:
             return _register(_api(local_api), portal["key"], code).status
 
         with ThreadPoolExecutor(6) as pool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from local.stack import LocalStack  # noqa: E402
+from local.stack import LocalStack
 
 
 def main() -> int:

@@ -31,7 +31,7 @@ def workout_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on:
                 notes: list[str]) -> tuple[dict[str, Any] | None, bool]:
     """(the workout of `on`, rest day?)."""
     index = _within(summary, on, notes, "workout")
-    if index is None or body is None:
+    if index is None or body is None or summary is None:
         return None, False
     plan = body["plan"]
     week_no = min(index // 7 + 1, len(plan["weeks"]))
@@ -48,7 +48,7 @@ def workout_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on:
 def meals_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on: date, day_totals: dict[str, Any],
               notes: list[str]) -> list[dict[str, Any]]:
     index = _within(summary, on, notes, "nutrition")
-    if index is None or body is None:
+    if index is None or body is None or summary is None:
         return []
     plan = body["plan"]
     day = plan["days"][index % plan["durationDays"]]
@@ -61,7 +61,7 @@ def classes_for(summary: dict[str, Any] | None, body: dict[str, Any] | None, on:
                 available: set[int], notes: list[str]) -> list[dict[str, Any]]:
     """Class-plan sessions of `on`'s weekday; a class gone from the catalog becomes a note, never an error."""
     index = _within(summary, on, notes, "class")
-    if index is None or body is None:
+    if index is None or body is None or summary is None:
         return []
     plan = body["plan"]
     week = plan["weeks"][min(index // 7, len(plan["weeks"]) - 1)]

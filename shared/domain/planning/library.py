@@ -29,7 +29,8 @@ class Library:
 
 
 def _read(name: str) -> dict[str, Any]:
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+    return data
 
 
 def in_base_unit(quantity: float, unit: str) -> float:

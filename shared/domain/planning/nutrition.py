@@ -117,7 +117,7 @@ def rank_for(meal_type: str, recipes: list[dict[str, Any]], protein_share: float
 
     def share(recipe: dict[str, Any]) -> float:
         n = recipe["nutrition"]
-        return n["proteinG"] * 4 / max(1.0, n["calories"])
+        return float(n["proteinG"]) * 4 / max(1.0, float(n["calories"]))
     return sorted(found, key=lambda r: (round(abs(share(r) - protein_share), 2), meta.tiebreak(seed, r["id"])))
 
 

@@ -74,7 +74,7 @@ def spread_days(offered: list[str], count: int) -> list[str]:
     if count >= len(offered):
         return list(offered)
     index = {d: i for i, d in enumerate(limits.WEEKDAYS)}
-    best: tuple[float, list[str]] | None = None
+    best: tuple[tuple[int, float], list[str]] | None = None
     from itertools import combinations
 
     for combo in combinations(offered, count):
@@ -82,8 +82,8 @@ def spread_days(offered: list[str], count: int) -> list[str]:
         gaps = [(positions[(i + 1) % count] - positions[i]) % 7 or 7 for i in range(count)]
         score = (min(gaps), -sum((g - 7 / count) ** 2 for g in gaps))
         if best is None or score > best[0]:
-            best = (score, list(combo))  # type: ignore[assignment]
-    return best[1]  # type: ignore[index]
+            best = (score, list(combo))
+    return best[1] if best else list(offered[:count])
 
 
 def session_kinds(inputs: dict[str, Any], rationale: list[str]) -> list[str]:
@@ -167,8 +167,8 @@ def build_days(inputs: dict[str, Any], seed: str, family: str, rationale: list[s
     used_by_pattern: dict[str, int] = {}
     days: list[Day] = []
     for day, kind in zip(schedule, kinds):
-        name, patterns = TEMPLATES[kind]
-        patterns = list(patterns)
+        name, template = TEMPLATES[kind]
+        patterns = list(template)
         if kind not in ("conditioning", "mobility"):
             if goals & {"weight_loss", "endurance"}:
                 patterns.insert(3, "cardio")
@@ -186,7 +186,7 @@ def build_days(inputs: dict[str, Any], seed: str, family: str, rationale: list[s
                 fresh = [c for c in candidates if c["id"] not in taken]
                 if fresh:
                     break
-            if not fresh:
+            if not fresh or pattern is None:  # (a pattern was found whenever fresh is not empty)
                 warnings.append(f"no_safe_exercise:{wanted}")
                 continue
             if pattern != wanted:
