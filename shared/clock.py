@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import Any, TypeGuard
 
 _offset_seconds = 0.0
 
@@ -31,7 +32,7 @@ def parse_iso(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def alive(item: dict | None, at: float | None = None) -> bool:  # type: ignore[type-arg]
+def alive(item: dict[str, Any] | None, at: float | None = None) -> TypeGuard[dict[str, Any]]:
     """Whether an item with a DynamoDB TTL (`ttl`, epoch seconds) is still alive. DynamoDB deletes expired items
     late (hours, even days), so every read of a TTL'd item asks this instead of trusting its presence."""
     return item is not None and int(item.get("ttl") or 0) > (now() if at is None else at)

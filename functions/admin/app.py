@@ -207,13 +207,13 @@ def create_client(body: NewClient, caller: AdminCaller) -> dict[str, Any]:
 
 @app.get(f"{API}/admin/clients/{{clientId}}", response_model=Envelope.of(ClientDetail),
          responses=errors("FORBIDDEN"))
-def get_client(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803 - the path's name
+def get_client(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     return ok(admin.client_view(_client(caller, clientId)))
 
 
 @app.get(f"{API}/admin/clients/{{clientId}}/keys", response_model=Envelope.of(KeyList),
          responses=errors("FORBIDDEN"))
-def list_keys(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def list_keys(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
     return ok({"items": provisioning.list_keys(clientId)})
@@ -221,7 +221,7 @@ def list_keys(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noq
 
 @app.post(f"{API}/admin/clients/{{clientId}}/keys", status_code=201, response_model=Envelope.of(IssuedKey),
           responses=errors("FORBIDDEN"))
-def issue_key(body: NewKey, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def issue_key(body: NewKey, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
     raw, record = provisioning.issue_api_key(clientId, label=body.label)
@@ -231,8 +231,8 @@ def issue_key(body: NewKey, caller: AdminCaller, clientId: ClientId) -> dict[str
 
 @app.delete(f"{API}/admin/clients/{{clientId}}/keys/{{keyId}}", response_model=Envelope.of(Revoked),
             responses=errors("FORBIDDEN"))
-def revoke_key(caller: AdminCaller, clientId: ClientId,  # noqa: N803
-               keyId: Annotated[str, Path(pattern=r"^key_[0-9a-f]{12}$")]) -> dict[str, Any]:  # noqa: N803
+def revoke_key(caller: AdminCaller, clientId: ClientId,
+               keyId: Annotated[str, Path(pattern=r"^key_[0-9a-f]{12}$")]) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
     provisioning.revoke_api_key(clientId, keyId)
@@ -242,14 +242,14 @@ def revoke_key(caller: AdminCaller, clientId: ClientId,  # noqa: N803
 
 @app.get(f"{API}/admin/clients/{{clientId}}/partners", response_model=Envelope.of(PartnerList),
          responses=errors("FORBIDDEN"))
-def list_partners(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def list_partners(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     return ok({"items": provisioning.list_partners(clientId)})
 
 
 @app.post(f"{API}/admin/clients/{{clientId}}/partners", status_code=201, response_model=Envelope.of(PartnerRow),
           responses=errors("FORBIDDEN", "CONFLICT"))
-def create_partner(body: NewPartner, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def create_partner(body: NewPartner, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
     partner = provisioning.create_partner(clientId, body.name, partner_id=body.id or provisioning.slug(body.name))
@@ -260,7 +260,7 @@ def create_partner(body: NewPartner, caller: AdminCaller, clientId: ClientId) ->
 
 @app.get(f"{API}/admin/audit", response_model=Envelope.of(AuditList), responses=errors("FORBIDDEN"))
 def audit_log(caller: AdminCaller,
-              clientId: str | None = Query(None, min_length=1, max_length=63,  # noqa: N803
+              clientId: str | None = Query(None, min_length=1, max_length=63,
                                            pattern=r"^[a-z0-9][a-z0-9-]*$"),
               month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (UTC)"),
               limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
@@ -271,7 +271,7 @@ def audit_log(caller: AdminCaller,
 # --- a client's own: partner staff, catalog, vouchers ---------------------------------------------------------------
 @app.get(f"{API}/admin/clients/{{clientId}}/partners/{{partnerId}}/staff", response_model=Envelope.of(StaffList),
          responses=errors("FORBIDDEN"))
-def list_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId) -> dict[str, Any]:  # noqa: N803
+def list_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId) -> dict[str, Any]:
     _client(caller, clientId)
     partner_staff.get_partner(clientId, partnerId)
     return ok({"items": partner_staff.list_staff(clientId, partnerId)})
@@ -279,8 +279,8 @@ def list_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId) ->
 
 @app.post(f"{API}/admin/clients/{{clientId}}/partners/{{partnerId}}/staff", status_code=201,
           response_model=Envelope.of(StaffRow), responses=errors("FORBIDDEN", "USER_EXISTS"))
-def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,  # noqa: N803
-                 partnerId: PartnerId) -> dict[str, Any]:  # noqa: N803
+def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,
+                 partnerId: PartnerId) -> dict[str, Any]:
     _client(caller, clientId)
     staff = partner_staff.create_staff(clientId, partnerId, body.email, body.password, name=body.name or "",
                                        role=body.role)
@@ -291,8 +291,8 @@ def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,  # noq
 
 @app.delete(f"{API}/admin/clients/{{clientId}}/partners/{{partnerId}}/staff/{{staffId}}",
             response_model=Envelope.of(Deleted), responses=errors("FORBIDDEN"))
-def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId,  # noqa: N803
-                 staffId: Annotated[str, Path(pattern=r"^stf_[0-9a-f]{24}$")]) -> dict[str, Any]:  # noqa: N803
+def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId,
+                 staffId: Annotated[str, Path(pattern=r"^stf_[0-9a-f]{24}$")]) -> dict[str, Any]:
     _client(caller, clientId)
     removed = partner_staff.remove_staff(clientId, partnerId, staffId)
     admin.record(_actor(caller), "partner_staff.delete", clientId, staffId, {"partnerId": partnerId})
@@ -301,7 +301,7 @@ def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId, 
 
 @app.post(f"{API}/admin/clients/{{clientId}}/categories", status_code=201, response_model=Envelope.of(Made),
           responses=errors("FORBIDDEN"))
-def create_category(body: NewCategory, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def create_category(body: NewCategory, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     category = provisioning.create_category(clientId, body.name, sort_order=body.sortOrder)
     admin.record(_actor(caller), "category.create", clientId, str(category["id"]), body.model_dump())
@@ -310,7 +310,7 @@ def create_category(body: NewCategory, caller: AdminCaller, clientId: ClientId) 
 
 @app.post(f"{API}/admin/clients/{{clientId}}/coaches", status_code=201, response_model=Envelope.of(Made),
           responses=errors("FORBIDDEN"))
-def create_coach(body: NewCoach, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def create_coach(body: NewCoach, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     coach = provisioning.create_coach(clientId, body.name, specialties=list(body.specialties),
                                       levels=list(body.levels), bio=body.bio)
@@ -320,7 +320,7 @@ def create_coach(body: NewCoach, caller: AdminCaller, clientId: ClientId) -> dic
 
 @app.post(f"{API}/admin/clients/{{clientId}}/classes", status_code=201, response_model=Envelope.of(Made),
           responses=errors("FORBIDDEN", "CONFLICT"))
-def create_class(body: NewClass, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def create_class(body: NewClass, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     klass = provisioning.create_class(clientId, body.name, trainer_id=body.trainerId, category_id=body.categoryId,
                                       duration=body.duration, intensity=body.intensity, is_premium=body.isPremium,
@@ -331,7 +331,7 @@ def create_class(body: NewClass, caller: AdminCaller, clientId: ClientId) -> dic
 
 @app.post(f"{API}/admin/clients/{{clientId}}/vouchers", status_code=201, response_model=Envelope.of(VoucherList),
           responses=errors("FORBIDDEN", "CONFLICT"))
-def create_vouchers(body: NewVouchers, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:  # noqa: N803
+def create_vouchers(body: NewVouchers, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     made = [provisioning.create_voucher(clientId, partner_id=body.partnerId, prefix=body.prefix or "",
                                         expires_in_days=body.days) for _ in range(body.count)]

@@ -150,7 +150,7 @@ def get_session(client_id: str, session_id: str) -> dict[str, Any]:
     item = get_repository().get(keys.onboarding(client_id, session_id), consistent=True)
     if not clock.alive(item):
         raise session_not_found()
-    return item  # type: ignore[return-value]
+    return item
 
 
 def save_profile(client_id: str, session_id: str | None,
