@@ -93,6 +93,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--count", type=int, default=1)
     v.add_argument("--days", type=int, default=90, help="validity in days (0: no expiry)")
     v.add_argument("--max-redemptions", type=int, default=1)
+    v.add_argument("--grants", type=lambda text: [g for g in text.split(",") if g], default=[],
+                   help="what the code gives its members, e.g. premium (premium classes)")
 
     co = sub.add_parser("create-coach", help="create a coach (trainer)")
     co.add_argument("client_id")
@@ -134,6 +136,10 @@ def parser() -> argparse.ArgumentParser:
     hc = sub.add_parser("assign-hume-configs", help="let a client's admins use these Hume EVI config ids")
     hc.add_argument("client_id")
     hc.add_argument("config_ids", nargs="+")
+    pl = sub.add_parser("set-client-plan", help="premium: every member plays premium classes; standard: vouchers")
+    pl.add_argument("client_id")
+    pl.add_argument("plan", choices=["standard", "premium"])
+
     st = sub.add_parser("set-client-status", help="suspend a client (its members stop) or reactivate it")
     st.add_argument("client_id")
     st.add_argument("status", choices=["active", "suspended"])
@@ -229,7 +235,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {"revoked": args.key_id}
     if command == "create-vouchers":
         made = [p.create_voucher(args.client_id, partner_id=args.partner_id, prefix=args.prefix,
-                                 expires_in_days=args.days or None, max_redemptions=args.max_redemptions)
+                                 expires_in_days=args.days or None, max_redemptions=args.max_redemptions,
+                                 grants=args.grants)
                 for _ in range(args.count)]
         return {"vouchers": [{"code": v["code"], "expiresAt": v["expiresAt"]} for v in made]}
     if command == "create-coach":
@@ -264,12 +271,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"No active client {args.client_id}")
         voice.assign_config_ids(args.client_id, args.config_ids)
         return {"clientId": args.client_id, "assigned": args.config_ids}
-    if command == "set-client-status":
+    if command in ("set-client-plan", "set-client-status"):
+        setting, change = ("plan", p.set_client_plan) if command == "set-client-plan" else ("status",
+                                                                                           p.set_client_status)
         try:
-            p.set_client_status(args.client_id, args.status)
+            change(args.client_id, getattr(args, setting))
         except ValueError as error:
             raise SystemExit(str(error)) from None
-        return {"clientId": args.client_id, "status": args.status}
+        return {"clientId": args.client_id, setting: getattr(args, setting)}
     if command == "outbox":
         from shared.domain import mail
 

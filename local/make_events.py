@@ -65,10 +65,12 @@ def main() -> None:
 
     # The secret ARNs empty: sam local would otherwise hand the functions the secrets' logical ids.
     local_values = {"TABLE_NAME": DEV_ENVIRONMENT["TABLE_NAME"],
-                    **{name: "" for name in ("JWT_SECRET_ARN", "LIVEKIT_SECRET_ARN", "AGENT_SECRET_ARN", "HUME_SECRET_ARN")},
+                    **{name: "" for name in ("JWT_SECRET_ARN", "LIVEKIT_SECRET_ARN", "AGENT_SECRET_ARN", "HUME_SECRET_ARN",
+                                             "VIDEO_SECRET_ARN")},
                     "DYNAMODB_ENDPOINT": "http://host.docker.internal:8000", "MAIL_OUTBOX": "local",
                     "JOBS_QUEUE_URL": "",  # no queue in sam local: the job runs inline (shared/jobs.py)
-                    **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}}
+                    **{k: DEV_ENVIRONMENT[k] for k in ("JWT_SIGNING_KEY", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET",
+                                                       "VIDEO_SIGNING_KEY")}}
     (ROOT / "env.json").write_text(json.dumps({"Parameters": local_values}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(documented_routes())} events to events/ and env.json")
 

@@ -24,6 +24,7 @@ DEV_ENVIRONMENT = {
     "HUME_API_KEY": "dev-hume-api-key",
     "HUME_SECRET_KEY": "dev-hume-secret-key",
     "AGENT_WORKER_SECRET": "dev-only-agent-worker-secret-0123456789abcdef0123",
+    "VIDEO_SIGNING_KEY": "dev-only-video-signing-key-0123456789abcdef0123456789",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
 }

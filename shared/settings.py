@@ -29,7 +29,7 @@ _ENV = {
     "environment": "ENVIRONMENT", "version": "APP_VERSION", "table_name": "TABLE_NAME",
     "dynamodb_endpoint": "DYNAMODB_ENDPOINT", "jwt_secret_arn": "JWT_SECRET_ARN",
     "livekit_secret_arn": "LIVEKIT_SECRET_ARN", "agent_secret_arn": "AGENT_SECRET_ARN",
-    "hume_secret_arn": "HUME_SECRET_ARN", "jwt_issuer": "JWT_ISSUER",
+    "hume_secret_arn": "HUME_SECRET_ARN", "video_secret_arn": "VIDEO_SECRET_ARN", "jwt_issuer": "JWT_ISSUER",
     "jwt_audience": "JWT_AUDIENCE", "access_token_seconds": "ACCESS_TOKEN_SECONDS",
     "refresh_token_days": "REFRESH_TOKEN_DAYS", "api_key_cache_seconds": "API_KEY_CACHE_SECONDS",
     "livekit_url": "LIVEKIT_URL", "livekit_token_seconds": "LIVEKIT_TOKEN_SECONDS",
@@ -49,6 +49,7 @@ class Settings:
     livekit_secret_arn: str | None = None
     agent_secret_arn: str | None = None
     hume_secret_arn: str | None = None
+    video_secret_arn: str | None = None
     deployed: bool = False  # running in a deployed Lambda (not the local API, not `sam local`)
 
     jwt_issuer: str = "https://api.studiostv.net"
@@ -106,6 +107,7 @@ SECRET_ARN_OF = {
     "livekitApiKey": "livekit_secret_arn", "livekitApiSecret": "livekit_secret_arn",
     "agentWorkerSecret": "agent_secret_arn",
     "humeApiKey": "hume_secret_arn", "humeSecretKey": "hume_secret_arn",
+    "videoSigningKey": "video_secret_arn",
 }
 SECRET_NAMES = tuple(SECRET_ARN_OF)
 

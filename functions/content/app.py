@@ -1,4 +1,5 @@
-"""Content: the home screen (discover), browsing, class detail, search and categories."""
+"""Content: the home screen (discover), browsing, class detail, search and categories; playback URLs
+(`GET /video/access/{classId}`, after the entitlement check of shared/domain/video_access.py)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -6,7 +7,7 @@ from typing import Any, Literal
 from fastapi import Path, Query
 from mangum import Mangum
 
-from shared.domain import catalog, viewing
+from shared.domain import catalog, video_access, viewing
 from shared.http.app_factory import API, create_app, errors, ok
 from shared.http.caller import ClientTenant, UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field
@@ -38,7 +39,7 @@ class ClassPage(View):
     pagination: Pagination
 
 
-class TrainerDetail(View):
+class ClassTrainer(View):
     id: int = field(5)
     name: str = field("Priya Nair")
     image: str | None = field("https://cdn.studiostv.net/coaches/5.jpg")
@@ -54,13 +55,22 @@ class CategoryDetail(View):
 
 class ClassDetail(ClassCard):
     """A class with its description, its trainer and category in full, and related classes."""
-    trainer: TrainerDetail | None = field(None, "The coach who teaches it")  # type: ignore[assignment]
+    trainer: ClassTrainer | None = field(None, "The coach who teaches it")  # type: ignore[assignment]
     category: CategoryDetail | None = field(None)  # type: ignore[assignment]
     description: str = field("A gentle flow to start the day")
-    videoUrl: str | None = field("https://cdn.studiostv.net/video/42.m3u8")
     publishedAt: Instant | None = field("2026-02-20T08:00:00Z")
     views: int = field(120, "How many times it was started")
     relatedClasses: list[ClassCard] = field([], "Same category first, then same trainer")
+
+
+class VideoAccess(View):
+    """Where to play a class, for a while."""
+    classId: int = field(42)
+    isPremium: bool = field(False)
+    url: str = field("https://cdn.studiostv.net/t/1772283600/3q2-7wVk1xJzZ0Rk0bJm0Qm1aQx7nq9C6o5m3l0Jb2s/classes/42/"
+                     "index.m3u8", "An HLS playlist, signed: its segments share the signed prefix. Do not "
+                     "store it; ask again after expiresAt")
+    expiresAt: Instant = field("2026-02-28T13:00:00Z", "The class's length plus 15 minutes from now")
 
 
 class SearchHit(ClassCard):
@@ -119,6 +129,17 @@ def search(tenant: ClientTenant, q: str = Query(min_length=1, max_length=200),
            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     client_id = tenant.id
     return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
+
+
+@app.get(f"{API}/video/access/{{classId}}", operation_id="getVideoAccess", response_model=Envelope.of(VideoAccess),
+         responses=errors("PREMIUM_REQUIRED"),
+         description="A short-lived signed playback URL of a class of the member's client. A premium class plays "
+                     "only when the client's plan or the member's voucher grants premium content (else 403 "
+                     "PREMIUM_REQUIRED). Catalog answers carry no video URL: ask here when playback starts.")
+def video_access_url(caller: UserCaller,
+                     classId: str = Path(pattern=r"^[1-9][0-9]{0,7}$",  # noqa: N803
+                                         description="The class id (digits only)")) -> dict[str, Any]:
+    return ok(video_access.access(caller.client_id, caller.user_id, int(classId), request_id=caller.request_id))
 
 
 @app.get(f"{API}/content/categories", operation_id="listCategories", response_model=Envelope.of(Categories),

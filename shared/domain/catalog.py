@@ -118,7 +118,7 @@ def detail(item: dict[str, Any], folks: People, related: list[dict[str, Any]]) -
                     "bio": coach.get("bio", ""), "specialties": coach.get("specialties", [])} if coach else None,
         "category": {"id": category["id"], "name": category["name"], "image": category.get("image")}
         if category else None,
-        "videoUrl": item.get("videoUrl"), "publishedAt": item.get("publishedAt"),
+        "publishedAt": item.get("publishedAt"),  # no video URL: playback goes through shared/domain/video_access.py
         "views": int(item.get("views") or 0),
         "relatedClasses": [card(r, folks) for r in related],
     }

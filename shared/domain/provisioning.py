@@ -131,14 +131,20 @@ def revoke_api_key(client_id: str | None, key_id: str) -> None:
 
 
 def create_voucher(client_id: str, *, partner_id: str | None = None, prefix: str = "", code: str | None = None,
-                   expires_in_days: int | None = 90, max_redemptions: int = 1) -> dict[str, Any]:
-    """One voucher; a partner's is listed and counted in the partner portal (shared/domain/partner_vouchers.py)."""
+                   expires_in_days: int | None = 90, max_redemptions: int = 1,
+                   grants: list[str] | None = None) -> dict[str, Any]:
+    """One voucher; a partner's is listed and counted in the partner portal (shared/domain/partner_vouchers.py).
+    `grants` (e.g. ["premium"]) are what it gives the members who register with it (shared/domain/video_access.py)."""
     code = vouchers.normalize(code) if code else vouchers.new_code(prefix)
     if not vouchers.is_well_formed(code):
         raise AppError("VALIDATION_ERROR", "Voucher codes are letters, digits and dashes")
     expires_at = clock.iso(clock.now() + expires_in_days * 86400) if expires_in_days else None
-    return partner_vouchers.create_single(client_id, partner_id, code, expires_at=expires_at,
-                                          max_redemptions=max_redemptions)
+    voucher = partner_vouchers.create_single(client_id, partner_id, code, expires_at=expires_at,
+                                             max_redemptions=max_redemptions)
+    if grants:
+        voucher = get_repository().update(keys.voucher(voucher["code"]), "SET grants = :grants",
+                                          values={":grants": list(grants)})
+    return voucher
 
 
 def create_coach(client_id: str, name: str, *, specialties: list[str], levels: list[str], bio: str = "",
@@ -257,6 +263,18 @@ def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int 
     for category_id, count in counts.items():
         repo.update(keys.category(client_id, category_id), "ADD classCount :n", values={":n": count})
     return [item for item, _ in records]
+
+
+def set_client_plan(client_id: str, plan: str) -> None:
+    """`premium`: every member of the client plays premium classes; `standard`: only those whose voucher grants
+    it (shared/domain/video_access.py). Seen within the client cache's lifetime in every warm function."""
+    if plan not in ("standard", "premium"):
+        raise ValueError(f"unknown plan {plan!r}")
+    try:
+        get_repository().update(keys.client(client_id), "SET #p = :p, updatedAt = :t", condition="attribute_exists(PK)",
+                                names={"#p": "plan"}, values={":p": plan, ":t": clock.iso()}, return_values="NONE")
+    except ConditionFailed:
+        raise ValueError(f"unknown client {client_id!r}") from None
 
 
 def set_client_status(client_id: str, status: str) -> None:

@@ -108,3 +108,25 @@ def test_given_a_client_suspended_with_the_cli_then_its_members_stop_until_it_is
     admin(local_api, "set-client-status", client["id"], "active")
     forget_cached_clients()
     assert api.get("/users/me", api_key=key, token=member["accessToken"]).status == 200
+
+
+def test_given_a_plan_and_a_voucher_grant_made_with_the_cli_then_members_play_premium_classes(local_api, api,
+                                                                                             new_member):
+    from shared.domain import provisioning as p
+    from shared.domain.clients import forget_cached_clients
+
+    client = admin(local_api, "create-client", "Vault Vinyasa")["client"]
+    key = admin(local_api, "issue-key", client["id"])["apiKey"]
+    coach = p.create_coach(client["id"], "Pia Premium", specialties=["flexibility"], levels=["beginner"])
+    category = p.create_category(client["id"], "Yoga")
+    premium = p.create_class(client["id"], "Deep Stretch", trainer_id=coach["id"], category_id=category["id"],
+                             duration=30, is_premium=True)["id"]
+    code = admin(local_api, "create-vouchers", client["id"], "--grants", "premium")["vouchers"][0]["code"]
+    plain, granted = new_member(key), new_member(key, voucherCode=code)
+    play = f"/video/access/{premium}"
+    assert api.get(play, api_key=key, token=plain["accessToken"]).code == "PREMIUM_REQUIRED"
+    assert api.get(play, api_key=key, token=granted["accessToken"]).status == 200
+    assert admin(local_api, "set-client-plan", client["id"], "premium") == {"clientId": client["id"],
+                                                                           "plan": "premium"}
+    forget_cached_clients()  # the local API shares this process's cache; deployed functions forget within 30 s
+    assert api.get(play, api_key=key, token=plain["accessToken"]).status == 200

@@ -122,7 +122,7 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
               a["bookingId"] if path.startswith("/api/v1/bookings/") else a["classId"],
-              "sessionId": a["onboardingSessionId"], "code": a["voucher"],
+              "sessionId": a["onboardingSessionId"], "code": a["voucher"], "classId": a["classId"],
               "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
               "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24}
     concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
@@ -212,7 +212,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
                     hidden -= {tenant_a["clientId"], tenant_a["clientName"]}
                 leaked = [s for s in hidden if s not in sent and s in reply.raw.decode("utf-8", "replace")]
                 assert leaked == [], f"{where} shows A's {leaked}"
-                if "{id}" in path:  # ids the server assigned to A (classes, viewing sessions): never B's to use
+                if "{id}" in path or "{classId}" in path:  # ids the server assigned to A: never B's to use
                     assert reply.status in (400, 401, 403, 404, 405), f"{where}: {reply.status} {reply.raw[:200]!r}"
                 checked += 1
     assert checked >= 3 * 25

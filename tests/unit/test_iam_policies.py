@@ -44,9 +44,11 @@ EXPECTED_SECRETS = {
     "AgentFunction": {"JwtSigningSecret", "AgentWorkerSecret"},  # checks the worker, issues its credential
     "BookingsFunction": {"LiveKitSecret"},  # the call's room tokens
     "TrainerFunction": {"LiveKitSecret"},  # the trainer's side of the call
+    "ContentFunction": {"VideoSigningSecret"},  # signs playback URLs
 }
 SECRET_ARN_VARIABLE = {"JwtSigningSecret": "JWT_SECRET_ARN", "LiveKitSecret": "LIVEKIT_SECRET_ARN",
-                       "AgentWorkerSecret": "AGENT_SECRET_ARN", "HumeSecret": "HUME_SECRET_ARN"}
+                       "AgentWorkerSecret": "AGENT_SECRET_ARN", "HumeSecret": "HUME_SECRET_ARN",
+                       "VideoSigningSecret": "VIDEO_SECRET_ARN"}
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate",
           "PartiQLDelete"}
 
