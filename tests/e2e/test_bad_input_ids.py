@@ -12,7 +12,7 @@ import pytest
 from tests.support.http import Api, envelope
 
 PATH_ID_ROUTES = [("GET", "/app/join/{}"), ("GET", "/content/classes/{}"), ("GET", "/onboarding/profile/{}"),
-                  ("POST", "/sessions/{}/progress"), ("POST", "/sessions/{}/complete")]
+                  ("POST", "/sessions/{}/progress"), ("POST", "/sessions/{}/complete"), ("GET", "/video/access/{}")]
 ODD_IDS = {
     "dot dot": "..", "encoded dot dot": "%2e%2e", "encoded dot dot slash": "%2e%2e%2f",
     "encoded climb to health": "..%2f..%2fhealth", "double-encoded climb": "%252e%252e%252fhealth",
