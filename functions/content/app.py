@@ -137,7 +137,7 @@ def search(tenant: ClientTenant, q: str = Query(min_length=1, max_length=200),
                      "only when the client's plan or the member's voucher grants premium content (else 403 "
                      "PREMIUM_REQUIRED). Catalog answers carry no video URL: ask here when playback starts.")
 def video_access_url(caller: UserCaller,
-                     classId: str = Path(pattern=r"^[1-9][0-9]{0,7}$",  # noqa: N803
+                     classId: str = Path(pattern=r"^[1-9][0-9]{0,7}$",
                                          description="The class id (digits only)")) -> dict[str, Any]:
     return ok(video_access.access(caller.client_id, caller.user_id, int(classId), request_id=caller.request_id))
 
