@@ -512,8 +512,10 @@ def update_me(caller: Caller, body: UpdateMeBody) -> dict[str, Any]:
                 values[f":{group}{i}"] = value
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     try:
-        user = get_repository().update(keys.user(caller.client_id, caller.user_id), expression,
-                                       condition="attribute_exists(PK)", names=names or None, values=values)
+        user = get_repository().update(  # not an account being deleted (shared/domain/account_deletion.py)
+            keys.user(caller.client_id, caller.user_id), expression,
+            condition="attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)",
+            names={**names, "#status": "status"}, values={**values, ":active": "active"})
     except ConditionFailed:
         raise AppError("NOT_FOUND", "Account not found") from None
     return user_view(user, *related(user))

@@ -61,6 +61,7 @@ def test_given_a_deletion_that_fails_half_way_then_the_same_token_finishes_it_on
     left = _left_of(studio, user_id, email=member["email"])
     assert 0 < len(left["partition"]) < 150 and left["claim"] is not None
     assert _call(gateway, "GET", "/users/me", key, token)[0] == 404
+    assert _call(gateway, "PATCH", "/users/me", key, token, body={"name": "Still Here"})[0] == 404
     assert _call(gateway, "POST", "/auth/login", key,
                  body={"email": member["email"], "password": "securepassword"})[0] == 401
     # ...but it can be deleted again with the same token, which finishes the work and counts the coach once
