@@ -85,6 +85,39 @@ DEMO_PROFILE = {"age": 32, "gender": "female", "weight": 64, "height": 168, "fit
                 "goals": ["general_fitness", "flexibility"]}
 
 
+def _demo_partner_portal(client_id: str, partner_id: str, classes: list[dict[str, Any]]) -> dict[str, Any]:
+    """FitCo Benefits' portal: a spring campaign batch of 12 codes, 3 of them redeemed by members who then watched
+    classes over the last days (real registrations and heartbeats, the clock walked back and forth), 1 revoked."""
+    from shared.domain import accounts, partner_vouchers, viewing
+    from shared.http.caller import Caller
+
+    batch = partner_vouchers.create_batch(client_id, partner_id, "seed", quantity=12, prefix="SPRING",
+                                          campaign="spring-flyer", expires_at=clock.iso(clock.now() + 90 * 86400))
+    codes = [v["code"] for v in batch["vouchers"]]
+    caller = Caller(client_id=client_id, user_id="", role="", key_id="seed", universal=False, token_exp=0,
+                    token_iat_ms=0, source_ip="", request_id="seed")
+    members = []
+    for n, (name, code) in enumerate(zip(("Ravi Redeemer", "Rosa Runner", "Remy Rower"), codes)):
+        body = accounts.RegisterBody(email=f"spring{n + 1}@fitco.example", password="fitco-spring-pass", name=name,
+                                     voucherCode=code)
+        members.append(accounts.register(caller, body)["user"]["id"])
+    for days_ago, member, klass, minutes in ((5, 0, 0, 12), (3, 1, 1, 8), (1, 0, 2, 20), (0, 2, 0, 6)):
+        clock.advance(-days_ago * 86400)
+        try:
+            session = viewing.start(client_id, members[member], classes[klass]["id"], "tv")
+            total = 60 * int(classes[klass]["duration"])
+            for minute in range(1, minutes + 1):
+                clock.advance(60)
+                viewing.heartbeat(client_id, members[member], session["id"], min(60 * minute, total), total)
+            if days_ago:  # the older sessions were finished; today's is still open (its credit of this hour too)
+                viewing.complete(client_id, members[member], session["id"])
+            clock.advance(-60 * minutes)
+        finally:
+            clock.advance(days_ago * 86400)
+    partner_vouchers.revoke(client_id, partner_id, codes[3], "seed")
+    return {"batchId": batch["batchId"], "redeemed": codes[:3], "revoked": codes[3:4], "unused": codes[4:]}
+
+
 def _demo_plans_and_progress(client_id: str, user_id: str) -> None:
     """The studio's demo member: active workout, nutrition and class plans that began last Monday, and a week of
     workouts, meals and water logged (from the exercise and recipe libraries in data/)."""
@@ -207,6 +240,8 @@ def seed() -> dict[str, Any]:
         account = accounts.create_member(studio["id"], email, password, name=trainer["name"], role="trainer")
         trainer_portal.link_user(studio["id"], account["id"], trainer["id"])
 
+    portal = _demo_partner_portal(partner_client["id"], partner["id"],
+                                  [c for c in partner_classes if not c["isLive"]])
     # The platform's own admin (the admin API for every client), signed in with the studio's key.
     platform_admin = accounts.create_member(studio["id"], PLATFORM_ADMIN[0], PLATFORM_ADMIN[1], name="Pat Platform",
                                             role="platform_admin")
@@ -225,6 +260,7 @@ def seed() -> dict[str, Any]:
                   for (client_id, email, password, _, role, _), item in zip(demo_users, user_items)],
         "clients": {"studio": client_view(studio, studio_key), "partner": client_view(partner_client, partner_key)},
         "partner": {"id": partner["id"], "name": partner["name"], "clientId": partner_client["id"]},
+        "partnerPortal": portal,
         "platformAdmin": {"email": PLATFORM_ADMIN[0], "password": PLATFORM_ADMIN[1], "clientId": studio["id"],
                           "id": platform_admin["id"]},
         "partnerStaff": [{"email": item["email"], "password": password, "role": item["role"], "id": item["id"],

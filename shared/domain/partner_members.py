@@ -189,11 +189,26 @@ def _member_view(attribution: dict[str, Any], user: dict[str, Any], stats: dict[
 
 
 def _with_accounts(client_id: str, attributions: list[dict[str, Any]], show_email: bool) -> list[dict[str, Any]]:
-    """Member views for attribution items: one BatchGetItem of their accounts and totals."""
+    """Member views for attribution items: one BatchGetItem of their accounts and totals, and one of the sessions
+    still holding credit not yet in the totals (shared/domain/viewing.py keeps the current hour's there)."""
+    repo = get_repository()
     wanted = []
     for item in attributions:
         wanted += [keys.user(client_id, item["userId"]), keys.viewing_stats(client_id, item["userId"])]
-    found = {(i["PK"], i["SK"]): i for i in get_repository().get_many(wanted)} if wanted else {}
+    found = {(i["PK"], i["SK"]): i for i in repo.get_many(wanted)} if wanted else {}
+
+    def stats_of(user_id: str) -> dict[str, Any]:
+        stats_key = keys.viewing_stats(client_id, user_id)
+        return found.get((stats_key["PK"], stats_key["SK"])) or {}
+
+    open_keys = [keys.viewing_session(client_id, item["userId"], sid) for item in attributions
+                 for sid in stats_of(item["userId"]).get("openSessions") or []]
+    open_seconds: dict[str, float] = {}
+    for session in repo.get_many(open_keys) if open_keys else []:
+        if session.get("listed"):
+            owner = next(item["userId"] for item in attributions
+                         if session["PK"] == keys.user_pk(client_id, item["userId"]))
+            open_seconds[owner] = open_seconds.get(owner, 0.0) + float(session.get("openSeconds") or 0)
     now = clock.now()
     views = []
     for item in attributions:
@@ -201,8 +216,9 @@ def _with_accounts(client_id: str, attributions: list[dict[str, Any]], show_emai
         user = found.get((user_key["PK"], user_key["SK"]))
         if user is None or user.get("status", "active") != "active":
             continue  # deleted between the two reads
-        stats_key = keys.viewing_stats(client_id, item["userId"])
-        views.append(_member_view(item, user, found.get((stats_key["PK"], stats_key["SK"])) or {}, now, show_email))
+        stats = dict(stats_of(item["userId"]))
+        stats["watchedSeconds"] = float(stats.get("watchedSeconds") or 0) + open_seconds.get(item["userId"], 0.0)
+        views.append(_member_view(item, user, stats, now, show_email))
     return views
 
 
