@@ -100,7 +100,7 @@ class StaffList(View):
     items: list[StaffRow]
 
 
-class Deleted(View):
+class StaffDeleted(View):
     deleted: bool = field(True)
     id: str = field("stf_3f9c2a7d41b0e6c58a2d9e17")
 
@@ -290,7 +290,7 @@ def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,
 
 
 @app.delete(f"{API}/admin/clients/{{clientId}}/partners/{{partnerId}}/staff/{{staffId}}",
-            response_model=Envelope.of(Deleted), responses=errors("FORBIDDEN"))
+            response_model=Envelope.of(StaffDeleted), responses=errors("FORBIDDEN"))
 def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId,
                  staffId: Annotated[str, Path(pattern=r"^stf_[0-9a-f]{24}$")]) -> dict[str, Any]:
     _client(caller, clientId)

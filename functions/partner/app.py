@@ -282,28 +282,28 @@ class MemberPage(View):
     pagination: MemberPagination
 
 
-class PeriodView(View):
+class PartnerPeriod(View):
     name: Literal["7d", "30d", "90d"] = field("30d")
     from_: Instant = Field(alias="from", description="Start of the first UTC day of the period",
                            examples=["2026-10-31T00:00:00Z"])
     to: Instant = field("2026-11-29T22:00:00Z", "Now")
 
 
-class Trends(View):
+class PartnerTrends(View):
     membersChange: str = field("+12%", "Members now against the start of the period; n/a from zero")
     watchTimeChange: str = field("-3%", "Watch time against the previous period of the same length")
     membersChangePct: float | None = field(12.0)
     watchTimeChangePct: float | None = field(-3.0)
 
 
-class Dashboard(View):
-    period: PeriodView
+class PartnerDashboard(View):
+    period: PartnerPeriod
     totalMembers: int = field(240, "Members attributed to the partner now")
     activeMembers: int = field(120, "Distinct members with credited watch time in the period")
     newMembers: int = field(18, "Members who joined in the period")
     totalWatchTimeMinutes: int = field(5400, "Credited watch time in the period (not raw heartbeats)")
     totalClassesWatched: int = field(310, "Classes completed in the period")
-    trends: Trends
+    trends: PartnerTrends
 
 
 MemberId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
@@ -338,7 +338,7 @@ def get_member(caller: PartnerStaff, id: MemberId) -> dict[str, Any]:
     return ok(partner_members.get_member(caller.client_id, caller.partner_id, id, show_email=caller.can_write))
 
 
-@app.get(f"{API}/partner/dashboard", response_model=Envelope.of(Dashboard))
+@app.get(f"{API}/partner/dashboard", response_model=Envelope.of(PartnerDashboard))
 def dashboard(caller: PartnerStaff, period: Literal["7d", "30d", "90d"] = Query("30d")) -> dict[str, Any]:
     return ok(partner_members.dashboard(caller.client_id, caller.partner_id, period))
 

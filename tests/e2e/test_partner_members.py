@@ -33,6 +33,7 @@ def brought(local_api, demo) -> dict[str, Any]:
     from shared.domain import partner_vouchers, provisioning
 
     client_id, key = demo["clients"]["partner"]["id"], demo["apiKeys"]["partner"]
+    clock.advance(-3600)  # an hour ago: the watching lies inside today's 7-day window even just after midnight
     partner = provisioning.create_partner(client_id, f"Members Test {uuid.uuid4().hex[:6]}")
     other = provisioning.create_partner(client_id, f"Members Other {uuid.uuid4().hex[:6]}")
     batch = partner_vouchers.create_batch(client_id, partner["id"], "stf_test", quantity=2)
@@ -59,6 +60,7 @@ def brought(local_api, demo) -> dict[str, Any]:
                         api_key=key, token=watcher["accessToken"])
         assert beat.status == 200, beat.json
     assert api.post(f"/sessions/{session_id}/complete", {}, api_key=key, token=watcher["accessToken"]).status == 200
+    clock.advance(3600 - 180)  # back to the real time: later tests' rate buckets and tokens must not start ahead
     return {"clientId": client_id, "key": key, "partner": partner["id"], "other": other["id"], "members": members,
             "manager": _staff_token(local_api, client_id, partner["id"], "manager"),
             "viewer": _staff_token(local_api, client_id, partner["id"], "viewer"),
@@ -108,7 +110,9 @@ def test_given_the_dashboard_then_it_counts_members_active_ones_and_credited_min
 
 def test_given_a_member_deletes_their_account_then_they_are_gone_from_lists_exports_and_counts(local_api, brought):
     leaver = brought["members"][1]
-    gone = _api(local_api).delete("/users/me", api_key=brought["key"], token=leaver["accessToken"])
+    signed_in = _api(local_api).post("/auth/login", {"email": leaver["email"], "password": "securepassword"},
+                                     api_key=brought["key"])  # the fixture's tokens were issued an hour ago
+    gone = _api(local_api).delete("/users/me", api_key=brought["key"], token=signed_in.data["accessToken"])
     assert gone.status == 200, gone.json
     listed = _api(local_api).get("/partner/members", token=brought["manager"]).data
     assert leaver["email"] not in str(listed) and listed["pagination"]["total"] == 1
