@@ -11,20 +11,20 @@ member (shared/domain/agent_tools.py). They answer the agent's credential only: 
 # No `from __future__ import annotations`: the models must resolve when this file is loaded by path.
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Header, Path, Query
 from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth import agent_credentials
-from shared.domain import agent_tools
+from shared.domain import agent_proposals, agent_tools
 from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.domain.planning.limits import GOALS
 from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
-from shared.http.caller import Caller, user_caller
-from shared.http.envelope import Envelope, Instant, View, field, optional
+from shared.http.caller import Caller, UserCaller, user_caller
+from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.http.spoken_errors import SpokenRoute
-from shared.views import SlotView, TrainerRef
+from shared.views import PenaltyView, SlotView, TrainerRef
 
 app = create_app("agent")
 app.router.route_class = SpokenRoute
@@ -293,6 +293,99 @@ class AgentContext(View):
 @app.get(f"{API}/agent/context", response_model=Envelope.of(AgentContext), responses=errors("FORBIDDEN"))
 def agent_context(caller: AgentMember) -> dict[str, Any]:
     return ok(agent_tools.context(caller.client_id, caller.user_id))
+
+
+# --- POST /agent/proposals and /agent/proposals/{id}/confirm: two-phase writes ---------------------------------
+class BookProposal(ApiModel):
+    """Book a 1:1 session: validated like POST /trainers/{id}/book, and the slot is held for 5 minutes."""
+    action: Literal["book"]
+    trainerId: int | None = Field(None, ge=1, le=99_999_999, description="Default: the member's coach")
+    serviceId: int = Field(ge=1, le=99_999_999)
+    slotId: int = Field(ge=1, le=2**40, description="A slot id from the trainer's slots")
+    notes: str | None = Field(None, max_length=1000)
+
+
+class CancelProposal(ApiModel):
+    """Cancel a booking: the quote (free, or late with its penalty) is in the summary; nothing is held."""
+    action: Literal["cancel"]
+    bookingId: str = Field(pattern=r"^[0-9a-f]{24}$")
+
+
+ProposalBody = Annotated[BookProposal | CancelProposal, Field(discriminator="action")]
+
+
+class ProposalSummary(View):
+    what: str = field("1:1 Strength Session with Priya Nair")
+    when: str = field("Friday 27 March at 9 am London time")
+    startsAt: Instant = field("2026-03-27T09:00:00Z")
+    timeZone: str = field("Europe/London", "The trainer's zone")
+    price: Number | None = optional(75.0, "A booking's price (null for a cancellation)")
+    priceMinor: int | None = optional(7500)
+    currency: str = field("GBP")
+    cancellationPolicy: str = field("free cancellation until 24 hours before")
+    penalty: PenaltyView | None = optional(None, "A cancellation's penalty if confirmed now")
+    bookingId: str | None = optional(None, "The booking a cancellation is about")
+
+
+class Proposal(View):
+    proposalId: str = field("prp_0123456789abcdef01234567")
+    action: Literal["book", "cancel"] = field("book")
+    status: Literal["prepared"] = field("prepared")
+    expiresAt: Instant = field("2026-03-26T10:05:00Z", "Confirm before this (the hold's end)")
+    summary: ProposalSummary
+    say: str = field("1:1 Strength Session with Priya Nair on Friday 27 March at 9 am London time, 75.00 GBP, "
+                     "free cancellation until 24 hours before. Shall I book it?", SAY)
+
+
+class Confirmation(View):
+    proposalId: str = field("prp_0123456789abcdef01234567")
+    action: Literal["book", "cancel"] = field("book")
+    status: Literal["confirmed"] = field("confirmed")
+    replayed: bool = field(False, "True: this proposal was confirmed before; this is that answer again")
+    booking: BookingBrief
+    say: str = field("Booked: 1:1 Strength Session with Priya Nair on Friday 27 March at 9 am London time.", SAY)
+
+
+ProposalId = Path(pattern=r"^prp_[0-9a-f]{24}$", description="The proposal's id")
+
+
+@app.post(f"{API}/agent/proposals", status_code=201, response_model=Envelope.of(Proposal),
+          responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "SLOT_UNAVAILABLE",
+                           "BOOKING_NOT_CANCELLABLE"))
+def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
+    params = body.model_dump(exclude={"action"})
+    return ok(agent_proposals.prepare(caller.client_id, caller.user_id, body.action, params))
+
+
+@app.post(f"{API}/agent/proposals/{{id}}/confirm", response_model=Envelope.of(Confirmation),
+          responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "PROPOSAL_EXPIRED", "PROPOSAL_STALE",
+                           "SLOT_UNAVAILABLE", "OVERLAPPING_BOOKING", "BOOKING_NOT_CANCELLABLE",
+                           "INVALID_STATE_TRANSITION"))
+def confirm(caller: AgentMember, id: str = ProposalId) -> dict[str, Any]:
+    return ok(agent_proposals.confirm(caller.client_id, caller.user_id, id))
+
+
+# --- GET /users/me/agent-actions: the member reads what their agent did ------------------------------------------
+class AgentAction(View):
+    id: str = field("9f2c4e1a0b7d")
+    at: Instant = field("2026-03-26T10:01:00Z")
+    actor: Literal["agent"] = field("agent")
+    action: Literal["book", "cancel"] = field("book")
+    phase: Literal["prepare", "confirm"] = field("confirm")
+    outcome: Literal["prepared", "done", "stale", "refused"] = field("done")
+    proposalId: str = field("prp_0123456789abcdef01234567")
+    ref: str | None = optional("4b1d2c3e4f5a6b7c8d9e0f1a", "The booking (or hold) it concerned")
+    say: str = field("Booked: 1:1 Strength Session with Priya Nair on Friday 27 March at 9 am London time.",
+                     "What the member was told")
+
+
+class AgentActions(View):
+    items: list[AgentAction] = field([], "Newest first; kept 90 days")
+
+
+@app.get(f"{API}/users/me/agent-actions", response_model=Envelope.of(AgentActions))
+def agent_actions(caller: UserCaller, limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    return ok(agent_proposals.actions_of(caller.client_id, caller.user_id, limit))
 
 
 handler = Mangum(app, lifespan="off")

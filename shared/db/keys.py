@@ -339,6 +339,20 @@ def progress_log_claim(client_id: str, user_id: str, client_log_id: str) -> Key:
     return _key(user_pk(client_id, user_id), f"LOGREF#{client_log_id}")
 
 
+# --- the voice agent's proposals and actions (in the user partition: bound to the member and the client) -------
+AGENT_ACTION_PREFIX = "AGENTACT#"  # sk_prefix of the member's audit of the agent's actions, oldest first
+
+
+def agent_proposal(client_id: str, user_id: str, proposal_id: str) -> Key:
+    """A prepared write of the voice agent (book, cancel...) awaiting the member's spoken yes; TTL'd."""
+    return _key(user_pk(client_id, user_id), f"PROPOSAL#{proposal_id}")
+
+
+def agent_action(client_id: str, user_id: str, at_ms: int, action_id: str) -> Key:
+    """One entry of the audit of what the agent prepared and did for the member; sorts by time."""
+    return _key(user_pk(client_id, user_id), f"{AGENT_ACTION_PREFIX}{at_ms:013d}#{action_id}")
+
+
 # --- trainers and 1:1 bookings ---------------------------------------------------------------------------
 # A trainer is a coach of the catalog (keys.coach); its schedule and services live in a partition of its own.
 SERVICE_PREFIX = "SERVICE#"

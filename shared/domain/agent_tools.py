@@ -61,6 +61,11 @@ def _member(client_id: str, user_id: str) -> dict[str, Any]:
     return user
 
 
+def coach_of(client_id: str, user_id: str) -> dict[str, Any] | None:
+    """The member's coach (the catalog's), or None."""
+    return _coach(client_id, _member(client_id, user_id))
+
+
 def _coach(client_id: str, user: dict[str, Any]) -> dict[str, Any] | None:
     coach_id = user.get("coachId")
     if not coach_id:
@@ -68,7 +73,7 @@ def _coach(client_id: str, user: dict[str, Any]) -> dict[str, Any] | None:
     return trainers.coaches(client_id).get(int(coach_id))
 
 
-def _booking_brief(view: dict[str, Any]) -> dict[str, Any]:
+def booking_brief(view: dict[str, Any]) -> dict[str, Any]:
     when = spoken_when(clock.parse_iso(view["startsAt"]), view["timeZone"])
     return {"id": view["id"], "status": view["status"], "trainerId": view["trainerId"],
             "trainerName": view["trainer"]["name"], "serviceName": view["serviceName"],
@@ -169,7 +174,7 @@ def my_bookings(client_id: str, user_id: str, span: str) -> dict[str, Any]:
         today = member_days.today(tz)
         following = today + timedelta(days=1)
         horizon = datetime(following.year, following.month, following.day, tzinfo=tz).timestamp()
-    found = [_booking_brief(b) for b in upcoming if clock.parse_iso(b["startsAt"]) < horizon]
+    found = [booking_brief(b) for b in upcoming if clock.parse_iso(b["startsAt"]) < horizon]
     items = found[:MAX_LISTED]
     if not items:
         say = "You have no upcoming bookings" + {"today": " today.", "week": " this week.", "upcoming": "."}[span]
@@ -299,7 +304,7 @@ def context(client_id: str, user_id: str) -> dict[str, Any]:
     today = daily_plan(client_id, user_id, None)
     feature_on = clients.features(clients.get_client(client_id)).get("coach_connect", False)
     upcoming = bookings.list_bookings(client_id, user_id, "upcoming", 1, 1)["items"] if feature_on else []
-    next_booking = _booking_brief(upcoming[0]) if upcoming else None
+    next_booking = booking_brief(upcoming[0]) if upcoming else None
     streak = progress.dashboard(client_id, user_id, "week", None, None)["workouts"]["currentStreakDays"]
     first_name = str(user.get("name") or "").split(" ")[0][:40]
     parts = [today["say"]]

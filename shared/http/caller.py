@@ -96,6 +96,8 @@ AGENT_ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API_PREFIX}/agent/class-recommendations"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/agent/bookings"): SCOPE_BOOKINGS,
     ("GET", f"{API_PREFIX}/agent/trainer-slots"): SCOPE_BOOKINGS,
+    ("POST", f"{API_PREFIX}/agent/proposals"): SCOPE_BOOKINGS,
+    ("POST", f"{API_PREFIX}/agent/proposals/{{id}}/confirm"): SCOPE_BOOKINGS,
 }
 
 

@@ -55,6 +55,15 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     assert booking.status == 201, booking.json
     held = member.post("/trainers/5/holds", {"serviceId": 1, "slotId": slots[-3]["id"]})
     assert held.status == 201, held.json
+    from shared.auth import tokens
+    from shared.http.caller import AGENT_SCOPES_FOR_USER
+
+    agent_token = tokens.issue(data["user"]["id"], demo["clients"]["studio"]["id"], "user", typ=tokens.AGENT,
+                               extra={"scope": list(AGENT_SCOPES_FOR_USER), "uk": ""})[0]
+    proposal = Api(f"{local_api.base_url}/api/v1", fresh_source_ip(), key, agent_token).post(
+        "/agent/proposals", {"action": "cancel", "bookingId": booking.data["booking"]["id"]},
+        headers={"Idempotency-Key": "tenant-a-proposal"})  # A's agent's proposal: B may not confirm it
+    assert proposal.status == 201, proposal.json
     return {
         "clientId": demo["clients"]["studio"]["id"], "clientName": "Zen Flow Studio", "key": key,
         "userId": data["user"]["id"], "email": email, "password": "tenant-a-secret",
@@ -66,6 +75,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"], "trainerId": 5, "serviceId": 1,
         "resumeToken": wizard.data["resumeToken"],
         "bookingId": booking.data["booking"]["id"], "slotId": slots[-2]["id"], "holdId": held.data["holdId"],
+        "proposalId": proposal.data["proposalId"],
     }
 
 
@@ -121,7 +131,8 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
-              a["bookingId"] if path.startswith("/api/v1/bookings/") else a["classId"],
+              a["bookingId"] if path.startswith("/api/v1/bookings/") else
+              a["proposalId"] if path.startswith("/api/v1/agent/proposals/") else a["classId"],
               "sessionId": a["onboardingSessionId"], "code": a["voucher"], "classId": a["classId"],
               "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
               "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24}
@@ -151,6 +162,8 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
             body["trainers"] = [{"trainerId": a["coachId"], "configId": "b-config"}]
         if "configId" in _properties(operation) and "trainers" not in _properties(operation):
             body["configId"] = "b-config"
+    if method == "post" and path == "/api/v1/agent/proposals":  # B's agent proposes to cancel A's booking
+        body = {"action": "cancel", "bookingId": a["bookingId"]}
     return concrete + query, body, concrete
 
 
@@ -181,7 +194,8 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     personas = _b_personas(local_api, demo)
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
-                                           "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId")}
+                                           "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId",
+                                           "proposalId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():
@@ -195,6 +209,8 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
                 caller = Api(f"http://{api.host}:{api.port}", fresh_source_ip())
                 headers = {p["name"]: tenant_a["resumeToken"] for p in operation.get("parameters", [])
                            if p.get("in") == "header" and p["name"] == "X-Resume-Token"}  # even A's own secret
+                if path.startswith("/api/v1/agent/") and method == "post":
+                    headers["Idempotency-Key"] = uuid.uuid4().hex  # the agent's POSTs carry one
                 reply = caller.request(method.upper(), target, json_body=body, api_key=key, token=token,
                                        headers=headers)
                 for _ in range(5):  # B's member spends its own rate limit over ~100 routes: wait, not the subject

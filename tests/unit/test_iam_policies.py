@@ -28,6 +28,8 @@ EXPECTED_DYNAMODB = {
     "OnboardingFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
     "VoiceFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
     "SessionsFunction": READ | {"PutItem", "UpdateItem"},
+    # takes a room's ticket once (conditional delete), reads the member it stands for
+    "AgentFunction": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},  # + the tools
     # bookings, holds and their lock items in transactions; calendars (GSI2) and member lists (GSI1)
     "TrainersFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     "BookingsFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
