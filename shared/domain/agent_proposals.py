@@ -254,10 +254,9 @@ def _book(client_id: str, user_id: str, item: dict[str, Any]) -> dict[str, Any]:
 
 def _own_booking(client_id: str, user_id: str, trainer_id: int, starts: int) -> dict[str, Any] | None:
     """The member's confirmed booking with this trainer at this start (the natural key of a booking)."""
-    for found in bookings.list_bookings(client_id, user_id, "upcoming", 1, 100)["items"]:
-        if found["trainerId"] == trainer_id and clock.parse_iso(found["startsAt"]) == starts:
-            return found
-    return None
+    upcoming: list[dict[str, Any]] = bookings.list_bookings(client_id, user_id, "upcoming", 1, 100)["items"]
+    return next((found for found in upcoming
+                 if found["trainerId"] == trainer_id and clock.parse_iso(found["startsAt"]) == starts), None)
 
 
 def _cancel(client_id: str, user_id: str, item: dict[str, Any]) -> dict[str, Any]:
