@@ -24,6 +24,7 @@ help:
 	@echo "make run    serve the API on http://127.0.0.1:3000 (PORT=... to change) with demo data"
 	@echo "make test   run every test, plus ruff, mypy, cfn-lint, sam validate --lint and sam build"
 	@echo "make bench  cold-start, DynamoDB and hashing figures"
+	@echo "make test-dynamodb [ARGS=--aws]   the race tests on a throwaway table (here, or in AWS)"
 	@echo "make admin ARGS='--help'   the platform admin CLI"
 
 $(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt layers/livekit/requirements.txt
