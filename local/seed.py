@@ -118,6 +118,49 @@ def _demo_partner_portal(client_id: str, partner_id: str, classes: list[dict[str
     return {"batchId": batch["batchId"], "redeemed": codes[:3], "revoked": codes[3:4], "unused": codes[4:]}
 
 
+def _demo_group_classes(client_id: str, coaches: list[dict[str, Any]], member_id: str) -> dict[str, Any]:
+    """A week of group classes from tomorrow (one nearly full, one full with a waitlist, one live video), two
+    programmes, and the demo member following one of them."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from shared.domain import accounts, group_classes, programmes
+
+    regulars = [accounts.create_member(client_id, f"regular{n}@zenflow.example", f"zen-regular-{n}-pass",
+                                       name=f"Regular {n}")["id"] for n in range(1, 5)]
+    london = ZoneInfo("Europe/London")
+    tomorrow = datetime.now(london).date() + timedelta(days=1)
+    plan = [("Morning Flow", 0, 9, 20, "in_person"), ("Lunchtime HIIT", 1, 12, 4, "in_person"),
+            ("Strength Circuit", 2, 18, 3, "in_person"), ("Live Pilates", 3, 19, 30, "live_video"),
+            ("Sunrise Yoga", 4, 7, 15, "in_person"), ("Boxing Basics", 5, 10, 12, "in_person"),
+            ("Sunday Stretch", 6, 17, 25, "live_video")]
+    made = []
+    for n, (name, day, hour, capacity, mode) in enumerate(plan):
+        local_start = datetime.combine(tomorrow + timedelta(days=day), datetime.min.time(), london).replace(hour=hour)
+        made.append(group_classes.create_class(
+            client_id, trainer_id=int(coaches[n % len(coaches)]["id"]), name=name, mode=mode, capacity=capacity,
+            starts_at=int(local_start.astimezone(timezone.utc).timestamp()), duration=45, time_zone="Europe/London",
+            category="HIIT" if "HIIT" in name else None, description=f"{name} with the studio's coaches"))
+    nearly_full, full = made[1], made[2]
+    for user_id in regulars[:3]:
+        group_classes.join(client_id, user_id, int(nearly_full["id"]))
+    for user_id in [*regulars, member_id]:
+        group_classes.join(client_id, user_id, int(full["id"]))  # 3 booked, then 2 on the waitlist
+    strong = programmes.create_programme(
+        client_id, trainer_id=int(coaches[4]["id"]), name="Strong in Six", description="Six weeks of progressive "
+        "full-body strength", duration_weeks=6, sessions_per_week=3, level="beginner", price=49.0, currency="GBP",
+        weeks=[{"week": w, "sessions": [{"day": d, "name": f"Full body {'AB'[(w + i) % 2]}",
+                                         "description": "Squat, hinge, push, pull"} for i, d in
+                                        enumerate(("mon", "wed", "fri"))]} for w in range(1, 7)])
+    calm = programmes.create_programme(
+        client_id, trainer_id=int(coaches[0]["id"]), name="Calm Mornings", description="Four weeks of daily "
+        "mobility and breathing", duration_weeks=4, sessions_per_week=5, level="beginner", price=19.0,
+        currency="GBP", pause_policy={"maxPauses": 3, "maxPausedDays": 14})
+    programmes.subscribe(client_id, member_id, int(strong["id"]), None)
+    return {"groupClasses": [{"id": int(c["id"]), "name": c["name"], "capacity": int(c["capacity"])} for c in made],
+            "programmes": [{"id": int(x["id"]), "name": x["name"]} for x in (strong, calm)]}
+
+
 def _demo_plans_and_progress(client_id: str, user_id: str) -> None:
     """The studio's demo member: active workout, nutrition and class plans that began last Monday, and a week of
     workouts, meals and water logged (from the exercise and recipe libraries in data/)."""
@@ -239,6 +282,7 @@ def seed() -> dict[str, Any]:
     for email, password, trainer in trainer_users:
         account = accounts.create_member(studio["id"], email, password, name=trainer["name"], role="trainer")
         trainer_portal.link_user(studio["id"], account["id"], trainer["id"])
+    schedule = _demo_group_classes(studio["id"], studio_coaches, user_items[0]["id"])
 
     portal = _demo_partner_portal(partner_client["id"], partner["id"],
                                   [c for c in partner_classes if not c["isLive"]])
@@ -278,4 +322,5 @@ def seed() -> dict[str, Any]:
         "trainerUsers": [{"email": email, "password": password, "trainerId": trainer["id"]}
                          for email, password, trainer in trainer_users],
         "bookings": [{"id": b, "clientId": studio["id"], "userEmail": demo_users[0][1]} for b in booking_ids],
+        **schedule,
     }

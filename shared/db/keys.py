@@ -405,3 +405,64 @@ def member_hold(client_id: str, user_id: str) -> Key:
 def member_bookings_index(client_id: str, user_id: str) -> str:
     """GSI1 partition of a member's bookings (any status), by `startsAt#id`."""
     return f"{user_pk(client_id, user_id)}#BOOKINGS"
+
+
+# --- group classes: the class, its members and its waitlist share one partition ---------------------------------
+WAITLIST_PREFIX = "WAIT#"
+CLASS_MEMBER_PREFIX = "MEMBER#"
+
+
+def group_class_pk(client_id: str, class_id: int) -> str:
+    return f"{client_pk(client_id)}#GCLASS#{class_id:08d}"
+
+
+def group_class(client_id: str, class_id: int) -> Key:
+    """A scheduled group class: capacity, counters (booked, waitlisted, the waitlist's ticket sequence), policy."""
+    return _key(group_class_pk(client_id, class_id), "CLASS")
+
+
+def group_class_index(client_id: str) -> str:
+    """GSI1 partition of a client's group classes, sorted by `startsAt#id` (the schedule)."""
+    return f"{client_pk(client_id)}#GCLASSES"
+
+
+def class_booking(client_id: str, class_id: int, user_id: str) -> Key:
+    """One member's place in one class (booked, waitlisted, offered, cancelled...): one per class and member."""
+    return _key(group_class_pk(client_id, class_id), f"{CLASS_MEMBER_PREFIX}{user_id}")
+
+
+def member_class_bookings_index(client_id: str, user_id: str) -> str:
+    """GSI2 partition of a member's class bookings, sorted by the class's `startsAt#id`."""
+    return f"{user_pk(client_id, user_id)}#CLASSBOOKINGS"
+
+
+def waitlist_entry(client_id: str, class_id: int, ticket: int) -> Key:
+    """A waitlist ticket: SK order is the server's first-in-first-out order."""
+    return _key(group_class_pk(client_id, class_id), f"{WAITLIST_PREFIX}{ticket:010d}")
+
+
+# --- programmes ----------------------------------------------------------------------------------------------------
+def programme(client_id: str, programme_id: int) -> Key:
+    """A programme template's current version (earlier versions stay as PROGRAMME#V<n> in the same partition)."""
+    return _key(f"{client_pk(client_id)}#PROGRAMME#{programme_id:08d}", "CURRENT")
+
+
+def programme_version(client_id: str, programme_id: int, version: int) -> Key:
+    return _key(f"{client_pk(client_id)}#PROGRAMME#{programme_id:08d}", f"V#{version:06d}")
+
+
+def programme_index(client_id: str) -> str:
+    """GSI1 partition of a client's programmes, sorted by `name#id`."""
+    return f"{client_pk(client_id)}#PROGRAMMES"
+
+
+def programme_subscription(client_id: str, user_id: str, subscription_id: str) -> Key:
+    return _key(user_pk(client_id, user_id), f"PROGSUB#{subscription_id}")
+
+
+PROGRAMME_SUBSCRIPTION_PREFIX = "PROGSUB#"
+
+
+def programme_enrolment(client_id: str, user_id: str, programme_id: int) -> Key:
+    """The member's one live subscription of a programme (its id), so subscribing twice cannot make two."""
+    return _key(user_pk(client_id, user_id), f"PROGLIVE#{programme_id:08d}")
