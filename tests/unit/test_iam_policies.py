@@ -34,6 +34,8 @@ EXPECTED_DYNAMODB = {
     "TrainersFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     "BookingsFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     "TrainerFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+    # class places and waitlist tickets in transactions, the schedule (GSI1) and members' places (GSI2)
+    "ClassesFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 }
 # Functions whose only write is the rate limiter: their UpdateItem must be fenced to RATE# partitions.
 LIMITER_ONLY_WRITES = {"HealthFunction", "AppFunction", "ContentFunction"}
@@ -47,6 +49,7 @@ EXPECTED_SECRETS = {
     "BookingsFunction": {"LiveKitSecret"},  # the call's room tokens
     "TrainerFunction": {"LiveKitSecret"},  # the trainer's side of the call
     "ContentFunction": {"VideoSigningSecret"},  # signs playback URLs
+    "ClassesFunction": {"LiveKitSecret"},  # live-video class rooms
 }
 SECRET_ARN_VARIABLE = {"JwtSigningSecret": "JWT_SECRET_ARN", "LiveKitSecret": "LIVEKIT_SECRET_ARN",
                        "AgentWorkerSecret": "AGENT_SECRET_ARN", "HumeSecret": "HUME_SECRET_ARN",
