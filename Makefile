@@ -46,8 +46,12 @@ setup: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) -m local
 
+# Test files run in parallel (pytest-xdist), each worker with a local API of its own; a file stays on one worker
+# (its module fixtures are shared). TEST_WORKERS=1 runs them one after another.
+TEST_WORKERS ?= 4
+
 test: $(VENV)/.installed lint lint-template build
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # ruff (correctness, security, naming; every `# noqa` must name a rule that is on) and mypy, strict on shared/:
 # both configured in pyproject.toml.
