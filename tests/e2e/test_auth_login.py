@@ -11,15 +11,11 @@ from shared import jobs
 from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import mail
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
+from tests.support.http import Api
 
 
 def _login(api: Api, key: str, email: str, password: str, **extra):
-    return _fresh(api).post("/auth/login", {"email": email, "password": password, **extra}, api_key=key)
+    return api.fresh().post("/auth/login", {"email": email, "password": password, **extra}, api_key=key)
 
 
 def test_given_a_member_when_logging_in_with_other_case_then_user_tokens_and_client_branding(api, demo, new_member):
@@ -57,7 +53,7 @@ def test_given_the_demo_users_then_they_sign_in_with_their_known_passwords(api, 
 def test_given_the_universal_key_and_an_email_in_one_client_then_that_client(api, demo):
     key = demo["apiKeys"]["universal"]
     email = f"uni-{uuid.uuid4().hex[:10]}@example.com"
-    assert _fresh(api).post("/auth/register", {"email": email, "password": "securepassword",
+    assert api.fresh().post("/auth/register", {"email": email, "password": "securepassword",
                                                "voucherCode": "STUDIO-ABC123"}, api_key=key).status == 201
     reply = _login(api, key, email, "securepassword")
     assert reply.status == 200 and reply.data["client"]["id"] == "fitco-wellness"
@@ -67,9 +63,9 @@ def test_given_the_universal_key_and_an_email_in_one_client_then_that_client(api
 def test_given_the_universal_key_and_an_email_in_two_clients_then_choose_then_retry_with_client_id(api, demo):
     key = demo["apiKeys"]["universal"]
     email = f"two-{uuid.uuid4().hex[:10]}@example.com"
-    assert _fresh(api).post("/auth/register", {"email": email, "password": "securepassword"},
+    assert api.fresh().post("/auth/register", {"email": email, "password": "securepassword"},
                             api_key=demo["apiKeys"]["studio"]).status == 201
-    assert _fresh(api).post("/auth/register", {"email": email, "password": "securepassword",
+    assert api.fresh().post("/auth/register", {"email": email, "password": "securepassword",
                                                "voucherCode": "STUDIO-ABC123"},
                             api_key=demo["apiKeys"]["partner"]).status == 201
 
@@ -135,9 +131,9 @@ def test_given_a_hash_made_with_weaker_parameters_when_logging_in_then_it_is_reh
 def test_given_a_member_then_auth_me_is_users_me_plus_enabled_features(api, demo, new_member):
     key = demo["apiKeys"]["studio"]
     member = new_member(key)
-    auth_me = _fresh(api).get("/auth/me", api_key=key, token=member["accessToken"]).data
-    users_me = _fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data
-    features = _fresh(api).get("/app/config", api_key=key).data["enabledFeatures"]
+    auth_me = api.fresh().get("/auth/me", api_key=key, token=member["accessToken"]).data
+    users_me = api.fresh().get("/users/me", api_key=key, token=member["accessToken"]).data
+    features = api.fresh().get("/app/config", api_key=key).data["enabledFeatures"]
     assert auth_me == {**users_me, "enabledFeatures": features}
 
 
@@ -152,7 +148,7 @@ def test_given_a_forgotten_password_when_resetting_then_new_password_and_every_l
     member = new_member(key)
 
     # When the member asks for a reset: 202, and a message in the local outbox
-    asked = _fresh(api).post("/auth/password/forgot", {"email": member["email"]}, api_key=key)
+    asked = api.fresh().post("/auth/password/forgot", {"email": member["email"]}, api_key=key)
     assert asked.status == 202
     assert jobs.drain()  # the mail is sent after the answer
     message = mail.outbox(to=member["email"], limit=1)[0]
@@ -163,16 +159,16 @@ def test_given_a_forgotten_password_when_resetting_then_new_password_and_every_l
                                     sk_prefix="PWRESET#", consistent=True)
     assert len(stored) == 1 and token not in str(stored)
 
-    reset = _fresh(api).post("/auth/password/reset", {"token": token, "password": "a-brand-new-password"},
+    reset = api.fresh().post("/auth/password/reset", {"token": token, "password": "a-brand-new-password"},
                              api_key=key)
 
     # Then the new password works, the old one does not, and the earlier logins are over
     assert reset.status == 200 and reset.data == {"passwordReset": True}
     assert _login(api, key, member["email"], member["password"]).status == 401
     assert _login(api, key, member["email"], "a-brand-new-password").status == 200
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key).status == 401
+    assert api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key).status == 401
     # and the token was single-use
-    again = _fresh(api).post("/auth/password/reset", {"token": token, "password": "yet-another-password"},
+    again = api.fresh().post("/auth/password/reset", {"token": token, "password": "yet-another-password"},
                              api_key=key)
     assert again.status == 400 and again.json["code"] == "INVALID_RESET_TOKEN"
     assert again.json["details"]["field"] == "token"
@@ -180,7 +176,7 @@ def test_given_a_forgotten_password_when_resetting_then_new_password_and_every_l
 
 def test_given_an_unknown_email_when_forgetting_then_the_same_202_and_no_mail(api, demo):
     email = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
-    reply = _fresh(api).post("/auth/password/forgot", {"email": email}, api_key=demo["apiKeys"]["studio"])
+    reply = api.fresh().post("/auth/password/forgot", {"email": email}, api_key=demo["apiKeys"]["studio"])
     assert reply.status == 202
     assert reply.data == {"message": "If an account exists for this email, a reset link is on its way."}
     assert jobs.drain()
@@ -190,19 +186,19 @@ def test_given_an_unknown_email_when_forgetting_then_the_same_202_and_no_mail(ap
 def test_given_a_reset_token_older_than_an_hour_then_it_is_refused(api, demo, new_member, clock):
     key = demo["apiKeys"]["studio"]
     member = new_member(key)
-    assert _fresh(api).post("/auth/password/forgot", {"email": member["email"]}, api_key=key).status == 202
+    assert api.fresh().post("/auth/password/forgot", {"email": member["email"]}, api_key=key).status == 202
     token = _reset_token(member["email"])
     clock.advance(3601)
-    reply = _fresh(api).post("/auth/password/reset", {"token": token, "password": "too-late-password"}, api_key=key)
+    reply = api.fresh().post("/auth/password/reset", {"token": token, "password": "too-late-password"}, api_key=key)
     assert reply.status == 400 and reply.code == "INVALID_RESET_TOKEN" and reply.json["details"]["field"] == "token"
 
 
 def test_given_a_reset_token_used_with_another_clients_key_then_it_is_refused(api, demo, new_member):
     member = new_member(demo["apiKeys"]["studio"])
-    assert _fresh(api).post("/auth/password/forgot", {"email": member["email"]},
+    assert api.fresh().post("/auth/password/forgot", {"email": member["email"]},
                             api_key=demo["apiKeys"]["studio"]).status == 202
     token = _reset_token(member["email"])
-    reply = _fresh(api).post("/auth/password/reset", {"token": token, "password": "cross-client-pass"},
+    reply = api.fresh().post("/auth/password/reset", {"token": token, "password": "cross-client-pass"},
                              api_key=demo["apiKeys"]["partner"])
     assert reply.status == 400 and reply.code == "INVALID_RESET_TOKEN"
     assert _login(api, demo["apiKeys"]["studio"], member["email"], member["password"]).status == 200
@@ -210,7 +206,7 @@ def test_given_a_reset_token_used_with_another_clients_key_then_it_is_refused(ap
 
 def test_given_many_reset_requests_for_one_email_then_429(api, demo, new_member):
     member = new_member(demo["apiKeys"]["studio"])
-    statuses = [_fresh(api).post("/auth/password/forgot", {"email": member["email"]},
+    statuses = [api.fresh().post("/auth/password/forgot", {"email": member["email"]},
                                  api_key=demo["apiKeys"]["studio"]).status for _ in range(4)]
     assert statuses == [202, 202, 202, 429]
 

@@ -33,11 +33,6 @@ def names_field(reply: Reply, field: str) -> None:
     assert field in {d["field"] for d in body["details"]}, body["details"]
 
 
-def fresh(api: Api) -> Api:
-    """The same server from a new address (key-only limits are per key and address)."""
-    return Api(f"http://{api.host}:{api.port}{api.prefix}")
-
-
 def concrete(path: str) -> str:
     for placeholder, value in PLACEHOLDERS.items():
         path = path.replace(placeholder, value)
@@ -74,7 +69,7 @@ def tokens(local_api, bad_input_lab) -> Any:
 
 def send(api: Api, method: str, path: str, body: bytes, key: str, token: str | None,
          headers: dict[str, str] | None = None) -> Reply:
-    return fresh(api).request(method, path, body=body, headers=headers if headers is not None else JSON,
+    return api.fresh().request(method, path, body=body, headers=headers if headers is not None else JSON,
                               api_key=key, token=token)
 
 
@@ -210,7 +205,7 @@ def test_given_an_international_email_then_it_is_stored_as_sent_and_signs_in(api
                    None)
     assert created.status == 201, created.raw
     expected = unicodedata.normalize("NFC", address).lower()
-    me = fresh(api).get("/users/me", api_key=key, token=created.data["accessToken"])
+    me = api.fresh().get("/users/me", api_key=key, token=created.data["accessToken"])
     assert me.data["email"] == expected
     login = send(api, "POST", "/auth/login", raw_json({"email": address, "password": "securepassword"}), key, None)
     assert login.status == 200 and login.data["user"]["id"] == created.data["user"]["id"]
@@ -277,7 +272,7 @@ def test_given_a_unicode_name_at_registration_then_it_reads_back_exactly(api, de
     created = send(api, "POST", "/auth/register",
                    raw_json({"email": email(), "password": "securepassword", "name": name}), key, None)
     assert created.status == 201, created.raw
-    me = fresh(api).get("/users/me", api_key=key, token=created.data["accessToken"])
+    me = api.fresh().get("/users/me", api_key=key, token=created.data["accessToken"])
     assert me.data["name"] == name
 
 
@@ -312,7 +307,7 @@ def test_given_a_member_renaming_to_control_characters_then_400_and_the_name_is_
             names_field(send(api, method, "/users/me", raw_json({"name": bad}), key, member["accessToken"]), "name")
         names_field(send(api, method, "/users/me", raw_json({"profile": {"gender": "f\x00"}}), key,
                          member["accessToken"]), "profile.gender")
-    me = fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data
+    me = api.fresh().get("/users/me", api_key=key, token=member["accessToken"]).data
     assert me["name"] == "مرحبا Jane" and me["profile"]["gender"] is None
 
 
@@ -326,7 +321,7 @@ def test_given_onboarding_answers_in_unicode_then_they_read_back_exactly_and_con
     for field, bad in (("name", "Jane\x00"), ("name", "a\u202eb"), ("gender", "f\nm"), ("name", "x" * 101)):
         names_field(send(api, "POST", "/onboarding/profile", raw_json({"sessionId": session, field: bad}), key,
                          None), field)
-    profile = fresh(api).get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["profile"]
+    profile = api.fresh().get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["profile"]
     assert profile["name"] == "ياسمين 🌸" and profile["gender"] == "نساء"
 
 
@@ -346,7 +341,7 @@ def test_given_age_that_is_not_an_integer_then_400_naming_age_wherever_it_is_sen
     member = new_member(key)
     names_field(send(api, "PATCH", "/users/me", raw_json({"profile": {"age": value}}), key, member["accessToken"]),
                 "profile.age")
-    assert fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data["profile"]["age"] is None
+    assert api.fresh().get("/users/me", api_key=key, token=member["accessToken"]).data["profile"]["age"] is None
 
 
 @pytest.mark.parametrize("value", ["42", 42.5, True, None, [42], {"id": 42}])
@@ -355,7 +350,7 @@ def test_given_a_class_id_that_is_not_an_integer_then_400_naming_classid_and_no_
     member = new_member(key)
     names_field(send(api, "POST", "/sessions/start", raw_json({"classId": value, "deviceType": "mobile"}), key,
                      member["accessToken"]), "classId")
-    history = fresh(api).get("/sessions/history", api_key=key, token=member["accessToken"]).data
+    history = api.fresh().get("/sessions/history", api_key=key, token=member["accessToken"]).data
     assert history["items"] == [] and history["pagination"]["total"] == 0
 
 
@@ -370,7 +365,7 @@ def test_given_a_coach_id_that_is_not_an_integer_then_400_naming_coachid(api, de
     names_field(send(api, "POST", "/auth/register",
                      raw_json({"email": email(), "password": "securepassword", "coachId": value}), key, None),
                 "coachId")
-    assert fresh(api).get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["coachId"] is None
+    assert api.fresh().get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["coachId"] is None
 
 
 @pytest.mark.parametrize("field, value", [("workoutsPerWeek", 4.5), ("workoutsPerWeek", "4"), ("height", "170"),
@@ -394,7 +389,7 @@ def test_given_heartbeat_numbers_as_strings_then_400_naming_them(api, demo, new_
         body = b'{"progressSeconds": ' + literal + b', "totalDurationSeconds": 1800}'
         reply = send(api, "POST", f"/sessions/{session}/progress", body, key, member["accessToken"])
         envelope(reply, 400, "VALIDATION_ERROR", "INVALID_JSON")
-    history = fresh(api).get("/sessions/history", api_key=key, token=member["accessToken"]).data
+    history = api.fresh().get("/sessions/history", api_key=key, token=member["accessToken"]).data
     assert history["items"][0]["progressSeconds"] == 0 and history["items"][0]["status"] == "in_progress"
 
 
@@ -421,10 +416,12 @@ def test_given_whole_floats_where_integers_are_documented_then_they_are_the_inte
                   None)
     # Then: they are stored and answered as the integers 28, 4 and 5
     assert saved.status == 201 and chosen.status == 200, (saved.raw, chosen.raw)
-    resumed = fresh(api).get(f"/onboarding/profile/{session}", api_key=key).data
+    read_back = api.fresh().get(f"/onboarding/profile/{session}", api_key=key,
+                                headers={"X-Resume-Token": saved.data["resumeToken"]})
+    resumed = read_back.data
     assert resumed["profile"]["age"] == 28 and type(resumed["profile"]["age"]) is int
     assert resumed["profile"]["workoutsPerWeek"] == 4 and resumed["coachId"] == 5
-    assert b'"age":28,' in fresh(api).get(f"/onboarding/profile/{session}", api_key=key).raw
+    assert b'"age":28,' in read_back.raw
     # And: a member starts class 42.0 and updates age 31.0 like any other client
     member = new_member(key)
     started = send(api, "POST", "/sessions/start", raw_json({"classId": 42.0, "deviceType": "mobile"}), key,

@@ -26,10 +26,6 @@ ODD_IDS = {
 JSON = {"Content-Type": "application/json"}
 
 
-def fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}")
-
-
 @pytest.fixture(scope="module")
 def lab_tokens(local_api, bad_input_lab) -> Any:
     """Access tokens of members of the lab client: a new member every 10 requests, so that none meets its own
@@ -55,7 +51,7 @@ def lab_tokens(local_api, bad_input_lab) -> Any:
 def test_given_an_odd_path_id_then_400_404_or_an_unknown_voucher(api, bad_input_lab, lab_tokens, method, template,
                                                                    kind):
     body = b'{"progressSeconds": 1, "totalDurationSeconds": 10}' if template.endswith("progress") else None
-    reply = fresh(api).request(method, template.format(ODD_IDS[kind]), body=body, headers=JSON if body else {},
+    reply = api.fresh().request(method, template.format(ODD_IDS[kind]), body=body, headers=JSON if body else {},
                                api_key=bad_input_lab["apiKey"], token=lab_tokens())
     if template.startswith("/app/join/") and reply.status == 200:  # a well-formed code no client issued
         assert reply.data["valid"] is False and reply.data["reason"] == "not_found" and reply.data["client"] is None
@@ -70,13 +66,13 @@ def test_given_an_odd_path_id_then_400_404_or_an_unknown_voucher(api, bad_input_
                                   "/sessions/..%2fhistory/complete", "/./health", "//health", "/health/"])
 def test_given_a_path_that_climbs_to_another_route_then_404_never_that_routes_answer(api, bad_input_lab, lab_tokens,
                                                                                     path):
-    reply = fresh(api).get(path, api_key=bad_input_lab["apiKey"], token=lab_tokens())
+    reply = api.fresh().get(path, api_key=bad_input_lab["apiKey"], token=lab_tokens())
     envelope(reply, 404, "NOT_FOUND")
     assert b'"status":"ok"' not in reply.raw
 
 
 def test_given_a_class_id_written_as_a_float_in_the_path_then_it_is_never_another_class(api, demo):
-    reply = fresh(api).get("/content/classes/42.5", api_key=demo["apiKeys"]["studio"])
+    reply = api.fresh().get("/content/classes/42.5", api_key=demo["apiKeys"]["studio"])
     envelope(reply, 400, "VALIDATION_ERROR")
 
 
@@ -89,31 +85,31 @@ def test_given_a_class_of_another_client_then_404_and_no_session_is_started(api,
     key = demo["apiKeys"]["studio"]
     member = new_member(key)
     theirs = _of(demo, "classes", "partner")["id"]
-    envelope(fresh(api).get(f"/content/classes/{theirs}", api_key=key), 404, "NOT_FOUND")
-    started = fresh(api).post("/sessions/start", {"classId": theirs, "deviceType": "mobile"}, api_key=key,
+    envelope(api.fresh().get(f"/content/classes/{theirs}", api_key=key), 404, "NOT_FOUND")
+    started = api.fresh().post("/sessions/start", {"classId": theirs, "deviceType": "mobile"}, api_key=key,
                               token=member["accessToken"])
     body = envelope(started, 404, "NOT_FOUND")
     assert str(theirs) not in body["error"] and "fitco" not in started.raw.decode().lower()
-    history = fresh(api).get("/sessions/history", api_key=key, token=member["accessToken"]).data
+    history = api.fresh().get("/sessions/history", api_key=key, token=member["accessToken"]).data
     assert history["items"] == [] and history["pagination"]["total"] == 0
 
 
 def test_given_a_coach_of_another_client_then_404_and_the_onboarding_choice_is_unchanged(api, demo):
     key, session = demo["apiKeys"]["studio"], f"ids-{uuid.uuid4().hex}"
     theirs, ours = _of(demo, "coaches", "partner")["id"], _of(demo, "coaches", "studio")["id"]
-    started = fresh(api).post("/onboarding/profile", {"sessionId": session}, api_key=key)
+    started = api.fresh().post("/onboarding/profile", {"sessionId": session}, api_key=key)
     assert started.status == 201
     resume = {"X-Resume-Token": started.data["resumeToken"]}
-    assert fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": ours},
+    assert api.fresh().post("/onboarding/select-coach", {"sessionId": session, "coachId": ours},
                            api_key=key).status == 200
-    envelope(fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": theirs}, api_key=key),
+    envelope(api.fresh().post("/onboarding/select-coach", {"sessionId": session, "coachId": theirs}, api_key=key),
              404, "NOT_FOUND")
-    assert fresh(api).get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["coachId"] == ours
+    assert api.fresh().get(f"/onboarding/profile/{session}", api_key=key, headers=resume).data["coachId"] == ours
     address = f"ids-{uuid.uuid4().hex[:12]}@example.com"
-    envelope(fresh(api).post("/auth/register", {"email": address, "password": "securepassword", "coachId": theirs},
+    envelope(api.fresh().post("/auth/register", {"email": address, "password": "securepassword", "coachId": theirs},
                              api_key=key), 404, "NOT_FOUND")
     # Then: nothing was made, the address is still free
-    assert fresh(api).post("/auth/register", {"email": address, "password": "securepassword"},
+    assert api.fresh().post("/auth/register", {"email": address, "password": "securepassword"},
                            api_key=key).status == 201
 
 
@@ -121,43 +117,43 @@ def test_given_a_viewing_session_of_another_member_or_client_then_404_and_it_is_
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     owner, neighbour = new_member(studio), new_member(studio)
     outsider = new_member(partner, voucherCode="STUDIO-ABC123")
-    started = fresh(api).post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=studio,
+    started = api.fresh().post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=studio,
                               token=owner["accessToken"])
     session = started.data["session"]["id"]
     for key, member in ((studio, neighbour), (partner, outsider)):
         for action, body in (("progress", {"progressSeconds": 1700, "totalDurationSeconds": 1800}), ("complete", None)):
-            reply = fresh(api).post(f"/sessions/{session}/{action}", body, api_key=key, token=member["accessToken"])
+            reply = api.fresh().post(f"/sessions/{session}/{action}", body, api_key=key, token=member["accessToken"])
             envelope(reply, 404, "NOT_FOUND")
-        assert fresh(api).get("/sessions/history", api_key=key, token=member["accessToken"]).data["items"] == []
+        assert api.fresh().get("/sessions/history", api_key=key, token=member["accessToken"]).data["items"] == []
     # The outsider's token with the owner's key is refused before any data is read
-    envelope(fresh(api).post(f"/sessions/{session}/complete", api_key=studio, token=outsider["accessToken"]), 401)
-    mine = fresh(api).get("/sessions/history", api_key=studio, token=owner["accessToken"]).data["items"]
+    envelope(api.fresh().post(f"/sessions/{session}/complete", api_key=studio, token=outsider["accessToken"]), 401)
+    mine = api.fresh().get("/sessions/history", api_key=studio, token=owner["accessToken"]).data["items"]
     assert [(s["id"], s["status"], s["progressSeconds"]) for s in mine] == [(session, "in_progress", 0)]
 
 
 def test_given_an_onboarding_session_of_another_client_then_it_is_unknown_and_unchanged(api, demo):
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     session = f"ids-{uuid.uuid4().hex}"
-    started = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Jane", "age": 28},
+    started = api.fresh().post("/onboarding/profile", {"sessionId": session, "name": "Jane", "age": 28},
                               api_key=studio)
     assert started.status == 201
     resume = {"X-Resume-Token": started.data["resumeToken"]}  # even the studio's own resume token
-    envelope(fresh(api).get(f"/onboarding/profile/{session}", api_key=partner, headers=resume), 404,
+    envelope(api.fresh().get(f"/onboarding/profile/{session}", api_key=partner, headers=resume), 404,
              "ONBOARDING_SESSION_NOT_FOUND")
-    envelope(fresh(api).post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=partner), 404,
+    envelope(api.fresh().post("/onboarding/recommend-coaches", {"sessionId": session}, api_key=partner), 404,
              "ONBOARDING_SESSION_NOT_FOUND")
-    envelope(fresh(api).post("/onboarding/select-coach",
+    envelope(api.fresh().post("/onboarding/select-coach",
                              {"sessionId": session, "coachId": _of(demo, "coaches", "partner")["id"]}, api_key=partner),
              404, "ONBOARDING_SESSION_NOT_FOUND")
     address = f"ids-{uuid.uuid4().hex[:12]}@example.com"
-    envelope(fresh(api).post("/auth/register", {"email": address, "password": "securepassword", "sessionId": session,
+    envelope(api.fresh().post("/auth/register", {"email": address, "password": "securepassword", "sessionId": session,
                                                 "voucherCode": "STUDIO-ABC123"}, api_key=partner),
              404, "ONBOARDING_SESSION_NOT_FOUND")
     # The same id under the partner's key is a session of the partner's own, not a write into the studio's
-    theirs = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Mallory", "age": 99},
+    theirs = api.fresh().post("/onboarding/profile", {"sessionId": session, "name": "Mallory", "age": 99},
                              api_key=partner)
     assert theirs.status == 201 and theirs.data["profile"]["name"] == "Mallory"
-    ours = fresh(api).get(f"/onboarding/profile/{session}", api_key=studio, headers=resume).data
+    ours = api.fresh().get(f"/onboarding/profile/{session}", api_key=studio, headers=resume).data
     assert ours["profile"]["name"] == "Jane" and ours["profile"]["age"] == 28
 
 
@@ -165,21 +161,21 @@ def test_given_a_voucher_of_another_client_then_invalid_nothing_of_it_shown_and_
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     theirs = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["partner"]["id"]
                   and v["code"] != "STUDIO-ABC123")
-    before = fresh(api).post("/auth/voucher/validate", {"code": theirs}, api_key=partner).data
-    validated = fresh(api).post("/auth/voucher/validate", {"code": theirs}, api_key=studio).data
+    before = api.fresh().post("/auth/voucher/validate", {"code": theirs}, api_key=partner).data
+    validated = api.fresh().post("/auth/voucher/validate", {"code": theirs}, api_key=studio).data
     assert validated == {"valid": False, "reason": "other_client", "voucher": None, "partner": None, "client": None}
     address = f"ids-{uuid.uuid4().hex[:12]}@example.com"
-    reply = fresh(api).post("/auth/register", {"email": address, "password": "securepassword", "voucherCode": theirs},
+    reply = api.fresh().post("/auth/register", {"email": address, "password": "securepassword", "voucherCode": theirs},
                             api_key=studio)
     envelope(reply, 400, "INVALID_VOUCHER")
     assert "fitco" not in reply.raw.decode().lower()
-    after = fresh(api).post("/auth/voucher/validate", {"code": theirs}, api_key=partner).data
+    after = api.fresh().post("/auth/voucher/validate", {"code": theirs}, api_key=partner).data
     assert after == before
     ours = next(v["code"] for v in demo["vouchers"] if v["clientId"] == demo["clients"]["studio"]["id"])
-    envelope(fresh(api).post("/auth/register", {"email": address, "password": "securepassword", "voucherCode": ours},
+    envelope(api.fresh().post("/auth/register", {"email": address, "password": "securepassword", "voucherCode": ours},
                              api_key=partner), 400, "INVALID_VOUCHER")
     # Then: the address was never taken in either client
-    assert fresh(api).post("/auth/register", {"email": address, "password": "securepassword"},
+    assert api.fresh().post("/auth/register", {"email": address, "password": "securepassword"},
                            api_key=studio).status == 201
 
 
@@ -197,7 +193,7 @@ ODD_QUERY_VALUES = {"NUL": "%00", "not UTF-8": "%ff%fe", "climb": "..%2f..%2fetc
 @pytest.mark.parametrize("kind", list(ODD_QUERY_VALUES))
 def test_given_an_odd_query_value_then_an_answer_or_400_naming_the_parameter_never_a_5xx(api, bad_input_lab,
                                                                                         lab_tokens, template, kind):
-    reply = fresh(api).get(template.format(ODD_QUERY_VALUES[kind]), api_key=bad_input_lab["apiKey"],
+    reply = api.fresh().get(template.format(ODD_QUERY_VALUES[kind]), api_key=bad_input_lab["apiKey"],
                            token=lab_tokens())
     assert reply.status in (200, 400), (reply.status, reply.raw[:300])
     if reply.status == 400:

@@ -19,13 +19,9 @@ JSON = {"Content-Type": "application/json"}
 SAFE_ROOM = re.compile(r"[A-Za-z0-9_-]+:[A-Za-z0-9_-]{1,64}:[0-9a-f]{16}")
 
 
-def fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}")
-
-
 def mint(api: Api, key: str, body: dict[str, Any], token: str | None = None) -> Reply:
     raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    return fresh(api).request("POST", "/livekit/token", body=raw, headers=JSON, api_key=key, token=token)
+    return api.fresh().request("POST", "/livekit/token", body=raw, headers=JSON, api_key=key, token=token)
 
 
 def names_field(reply: Reply, field: str) -> None:
@@ -117,14 +113,14 @@ def test_given_the_onboarding_session_id_of_another_client_then_the_agent_gets_n
     studio, partner = demo["apiKeys"]["studio"], demo["apiKeys"]["partner"]
     partner_coach = next(c["id"] for c in demo["coaches"] if c["clientId"] == demo["clients"]["partner"]["id"])
     session = f"livekit-{uuid.uuid4().hex}"
-    started = fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Fay"}, api_key=partner)
+    started = api.fresh().post("/onboarding/profile", {"sessionId": session, "name": "Fay"}, api_key=partner)
     assert started.status == 201
-    assert fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": partner_coach},
+    assert api.fresh().post("/onboarding/select-coach", {"sessionId": session, "coachId": partner_coach},
                            api_key=partner).status == 200
     claims, metadata = granted(mint(api, studio, {"sessionId": session}), demo["clients"]["studio"]["id"])
     assert metadata["clientId"] == demo["clients"]["studio"]["id"] and metadata["coachId"] is None
     assert metadata["humeConfigId"] == "studio-default-evi-config"
     assert "fitco" not in json.dumps(metadata).lower()
-    theirs = fresh(api).get(f"/onboarding/profile/{session}", api_key=partner,
+    theirs = api.fresh().get(f"/onboarding/profile/{session}", api_key=partner,
                             headers={"X-Resume-Token": started.data["resumeToken"]}).data
     assert theirs["coachId"] == partner_coach and theirs["profile"]["name"] == "Fay"

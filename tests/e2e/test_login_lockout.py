@@ -20,12 +20,8 @@ from tests.support.http import Api, fresh_source_ip
 GUESSES = 30
 
 
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
-
-
 def _login(api: Api, key: str, email: str, password: str):
-    return _fresh(api).post("/auth/login", {"email": email, "password": password}, api_key=key)
+    return api.fresh().post("/auth/login", {"email": email, "password": password}, api_key=key)
 
 
 def _stored_hash(member: dict) -> str:
@@ -123,9 +119,9 @@ def test_given_another_studios_key_when_guessing_a_members_password_then_the_mem
 def test_given_an_email_in_two_studios_when_one_is_locked_then_the_other_signs_in(api, demo, new_member):
     # Given one person with an account in the studio and another at FitCo (same email, different passwords)
     email = f"both-{uuid.uuid4().hex[:10]}@example.com"
-    assert _fresh(api).post("/auth/register", {"email": email, "password": "studio-password"},
+    assert api.fresh().post("/auth/register", {"email": email, "password": "studio-password"},
                             api_key=demo["apiKeys"]["studio"]).status == 201
-    assert _fresh(api).post("/auth/register", {"email": email, "password": "fitco-password",
+    assert api.fresh().post("/auth/register", {"email": email, "password": "fitco-password",
                                                "voucherCode": "STUDIO-ABC123"},
                             api_key=demo["apiKeys"]["partner"]).status == 201
     # When the FitCo account is locked by ten failures through FitCo's key
@@ -136,10 +132,10 @@ def test_given_an_email_in_two_studios_when_one_is_locked_then_the_other_signs_i
     assert _login(api, demo["apiKeys"]["studio"], email, "studio-password").status == 200
     # and with the universal key, a login that would also try the locked account waits (429) until the app
     # names the studio with clientId
-    universal = _fresh(api).post("/auth/login", {"email": email, "password": "studio-password"},
+    universal = api.fresh().post("/auth/login", {"email": email, "password": "studio-password"},
                                  api_key=demo["apiKeys"]["universal"])
     assert universal.status == 429
-    chosen = _fresh(api).post("/auth/login", {"email": email, "password": "studio-password",
+    chosen = api.fresh().post("/auth/login", {"email": email, "password": "studio-password",
                                               "clientId": demo["clients"]["studio"]["id"]},
                               api_key=demo["apiKeys"]["universal"])
     assert chosen.status == 200 and chosen.data["client"]["id"] == demo["clients"]["studio"]["id"]
@@ -165,13 +161,13 @@ def test_given_four_reset_requests_through_another_studio_then_the_members_own_r
     # Given a member of the studio
     member = new_member(demo["apiKeys"]["studio"])
     # When someone with FitCo's key asks four times for the member's email
-    statuses = [_fresh(api).post("/auth/password/forgot", {"email": member["email"]},
+    statuses = [api.fresh().post("/auth/password/forgot", {"email": member["email"]},
                                  api_key=demo["apiKeys"]["partner"]).status for _ in range(4)]
     assert statuses == [202, 202, 202, 429]
     assert jobs.drain()
     assert mail.outbox(to=member["email"]) == []
     # Then the member's own app still gets the reset mail through
-    asked = _fresh(api).post("/auth/password/forgot", {"email": member["email"]}, api_key=demo["apiKeys"]["studio"])
+    asked = api.fresh().post("/auth/password/forgot", {"email": member["email"]}, api_key=demo["apiKeys"]["studio"])
     assert asked.status == 202
     assert jobs.drain()
     assert len(mail.outbox(to=member["email"])) == 1

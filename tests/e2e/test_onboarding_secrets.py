@@ -10,13 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shared.db import keys
 from shared.db.repository import get_repository
-from tests.support.http import Api, fresh_source_ip
+
 
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
 
 
 def test_given_no_session_id_when_saving_then_the_server_makes_an_unguessable_one_and_a_resume_token(api, demo):
@@ -47,10 +43,10 @@ def test_given_a_session_when_read_back_without_or_with_a_wrong_resume_token_the
                                              "height": 172, "weight": 70, "gender": "female"}, api_key=key)
     session, token = saved.data["sessionId"], saved.data["resumeToken"]
     # When someone holding only the public key and the id reads it back
-    bare = _fresh(api).get(f"/onboarding/profile/{session}", api_key=key)
-    wrong = _fresh(api).get(f"/onboarding/profile/{session}", api_key=key,
+    bare = api.fresh().get(f"/onboarding/profile/{session}", api_key=key)
+    wrong = api.fresh().get(f"/onboarding/profile/{session}", api_key=key,
                             headers={"X-Resume-Token": secrets.token_urlsafe(24)})
-    unknown = _fresh(api).get(f"/onboarding/profile/never-{secrets.token_hex(8)}", api_key=key,
+    unknown = api.fresh().get(f"/onboarding/profile/never-{secrets.token_hex(8)}", api_key=key,
                               headers={"X-Resume-Token": token})
     # Then a missing token is a clear 400 naming the header, a wrong one the same 404 as an unknown id
     assert bare.status == 400 and bare.code == "VALIDATION_ERROR"
@@ -58,7 +54,7 @@ def test_given_a_session_when_read_back_without_or_with_a_wrong_resume_token_the
     assert wrong.status == 404 and wrong.json == unknown.json
     assert "33" not in str(wrong.json) and "172" not in str(bare.json)
     # and its creator, with the token, reads it all
-    mine = _fresh(api).get(f"/onboarding/profile/{session}", api_key=key, headers={"X-Resume-Token": token})
+    mine = api.fresh().get(f"/onboarding/profile/{session}", api_key=key, headers={"X-Resume-Token": token})
     assert mine.status == 200 and mine.data["profile"]["height"] == 172
 
 
@@ -68,9 +64,9 @@ def test_given_a_known_id_when_a_stranger_merges_or_selects_then_the_answer_show
     api.post("/onboarding/profile", {"sessionId": session, "age": 52, "height": 181, "weight": 97,
                                      "gender": "male"}, api_key=key)
     # When a stranger touches the session (no field) or chooses a coach for it
-    touched = _fresh(api).post("/onboarding/profile", {"sessionId": session}, api_key=key)
-    merged = _fresh(api).post("/onboarding/profile", {"sessionId": session, "name": "Eve"}, api_key=key)
-    chosen = _fresh(api).post("/onboarding/select-coach", {"sessionId": session, "coachId": 5}, api_key=key)
+    touched = api.fresh().post("/onboarding/profile", {"sessionId": session}, api_key=key)
+    merged = api.fresh().post("/onboarding/profile", {"sessionId": session, "name": "Eve"}, api_key=key)
+    chosen = api.fresh().post("/onboarding/select-coach", {"sessionId": session, "coachId": 5}, api_key=key)
     # Then the answers carry only what that request sent, and never a resume token
     nothing = dict.fromkeys(("name", "age", "gender", "height", "weight", "fitnessGoal", "fitnessLevel",
                              "workoutsPerWeek"))
@@ -85,7 +81,7 @@ def test_given_a_known_id_when_a_stranger_merges_or_selects_then_the_answer_show
 def test_given_an_address_probing_unknown_ids_then_after_ten_misses_it_is_throttled_and_others_are_not(api, demo,
                                                                                                      caplog):
     key = demo["apiKeys"]["studio"]
-    prober, member = _fresh(api), _fresh(api)
+    prober, member = api.fresh(), api.fresh()
     saved = member.post("/onboarding/profile", {"age": 30}, api_key=key)
     session, token = saved.data["sessionId"], saved.data["resumeToken"]
     # When one address guesses ten unknown ids, through any of the lookups by id
@@ -108,7 +104,7 @@ def test_given_an_address_probing_unknown_ids_then_after_ten_misses_it_is_thrott
 
 def test_given_thirty_concurrent_guesses_from_one_address_then_at_most_ten_are_looked_up(api, demo):
     key = demo["apiKeys"]["studio"]
-    prober = _fresh(api)
+    prober = api.fresh()
     # When thirty guesses arrive at once from one address
     with ThreadPoolExecutor(max_workers=10) as pool:
         replies = list(pool.map(lambda _: prober.post("/onboarding/recommend-coaches",

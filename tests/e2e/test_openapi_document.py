@@ -13,11 +13,6 @@ import pytest
 
 from local.openapi import DOCUMENT, build
 from local.template import documented_routes
-from tests.support.http import Api
-
-
-def fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}")
 
 
 def test_given_the_committed_document_then_it_is_what_the_code_builds():
@@ -70,8 +65,8 @@ def test_given_every_route_then_its_documented_security_is_what_it_does_without_
         needs_nothing = options == [] or {} in options
         key_suffices = needs_nothing or {"ApiKey": []} in options
         # When: called with no credentials, then with the studio's key alone
-        bare = _call(fresh(api), route.method, route.path)
-        keyed = _call(fresh(api), route.method, route.path, api_key=demo["apiKeys"]["studio"])
+        bare = _call(api.fresh(), route.method, route.path)
+        keyed = _call(api.fresh(), route.method, route.path, api_key=demo["apiKeys"]["studio"])
         # Then: 401 exactly where the document says a credential is missing
         if (bare.status == 401) != (not needs_nothing) and not (needs_nothing and _own_credential(operation)):
             wrong.append((route.method, route.path, "no credentials", bare.status, options))

@@ -12,15 +12,11 @@ import pytest
 from shared import jobs
 from shared.db.repository import get_repository
 from shared.domain import accounts, clients, mail, password_reset, provisioning
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
+from tests.support.http import Api
 
 
 def _forgot(api: Api, key: str, email: str):
-    return _fresh(api).post("/auth/password/forgot", {"email": email}, api_key=key)
+    return api.fresh().post("/auth/password/forgot", {"email": email}, api_key=key)
 
 
 @pytest.fixture
@@ -96,7 +92,7 @@ def test_given_a_client_with_its_own_branding_then_the_reset_mail_speaks_as_its_
     assert "your Harbour Gym account" in message["text"] and "sTvOS" not in message["text"]
     token = re.search(r"harbourgym://reset-password\?token=([A-Za-z0-9_-]+)", message["text"]).group(1)
     # and the link's token resets the password
-    reset = _fresh(api).post("/auth/password/reset", {"token": token, "password": "new-harbour-password"},
+    reset = api.fresh().post("/auth/password/reset", {"token": token, "password": "new-harbour-password"},
                              api_key=harbour["key"])
     assert reset.status == 200
 

@@ -11,19 +11,15 @@ import pytest
 from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import refresh_tokens
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
+from tests.support.http import Api
 
 
 def _refresh(api: Api, key: str, token: str):
-    return _fresh(api).post("/auth/refresh", {"refreshToken": token}, api_key=key)
+    return api.fresh().post("/auth/refresh", {"refreshToken": token}, api_key=key)
 
 
 def _me(api: Api, key: str, token: str):
-    return _fresh(api).get("/users/me", api_key=key, token=token)
+    return api.fresh().get("/users/me", api_key=key, token=token)
 
 
 @pytest.fixture
@@ -92,7 +88,7 @@ def test_given_a_retired_token_after_the_grace_then_the_login_and_its_access_tok
         refused = _me(api, key, token)
         assert refused.status == 401 and refused.json["code"] == "UNAUTHORIZED", refused.json
     # while signing in again works
-    login = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]}, api_key=key)
+    login = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]}, api_key=key)
     assert login.status == 200 and _me(api, key, login.data["accessToken"]).status == 200
 
 

@@ -11,11 +11,7 @@ import jwt
 import pytest
 
 from shared.auth import tokens
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
+from tests.support.http import Api
 
 
 def _b64(part: dict) -> str:
@@ -32,7 +28,7 @@ def member(new_member, demo):
 
 
 def _me(api: Api, key: str, token: str):
-    return _fresh(api).get("/users/me", api_key=key, token=token)
+    return api.fresh().get("/users/me", api_key=key, token=token)
 
 
 def test_given_an_expired_access_token_then_401_token_expired(api, demo, member, clock):
@@ -62,7 +58,7 @@ def test_given_a_refresh_token_used_as_an_access_token_then_401(api, demo, membe
 
 
 def test_given_an_access_token_used_as_a_refresh_token_then_401_invalid_refresh_token(api, demo, member):
-    reply = _fresh(api).post("/auth/refresh", {"refreshToken": member["accessToken"]},
+    reply = api.fresh().post("/auth/refresh", {"refreshToken": member["accessToken"]},
                              api_key=demo["apiKeys"]["studio"])
     assert reply.status == 401 and reply.json["code"] == "INVALID_REFRESH_TOKEN"
 
@@ -70,10 +66,10 @@ def test_given_an_access_token_used_as_a_refresh_token_then_401_invalid_refresh_
 def test_given_client_a_tokens_with_client_b_key_then_both_are_refused(api, demo, member):
     partner_key = demo["apiKeys"]["partner"]
     assert _me(api, partner_key, member["accessToken"]).status == 401
-    refreshed = _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=partner_key)
+    refreshed = api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=partner_key)
     assert refreshed.status == 401 and refreshed.json["code"] == "INVALID_REFRESH_TOKEN"
     # and the refused attempt did not spend the token: its own client still refreshes it
-    own = _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]},
+    own = api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]},
                            api_key=demo["apiKeys"]["studio"])
     assert own.status == 200
 
@@ -82,39 +78,39 @@ def test_given_a_refresh_token_from_a_forged_family_then_401(api, demo, member):
     claims = _claims(member["refreshToken"])
     forged, _ = tokens.issue(claims["sub"], claims["cid"], "user", typ="refresh", ttl_seconds=3600,
                              extra={"fam": "fam_000000000000000000000000"})
-    reply = _fresh(api).post("/auth/refresh", {"refreshToken": forged}, api_key=demo["apiKeys"]["studio"])
+    reply = api.fresh().post("/auth/refresh", {"refreshToken": forged}, api_key=demo["apiKeys"]["studio"])
     assert reply.status == 401 and reply.json["code"] == "INVALID_REFRESH_TOKEN"
 
 
 def test_given_a_reused_refresh_token_then_the_login_and_its_successors_are_revoked(api, demo, member):
     key = demo["apiKeys"]["studio"]
     first = member["refreshToken"]
-    second = _fresh(api).post("/auth/refresh", {"refreshToken": first}, api_key=key).data["refreshToken"]
-    third = _fresh(api).post("/auth/refresh", {"refreshToken": second}, api_key=key).data["refreshToken"]
+    second = api.fresh().post("/auth/refresh", {"refreshToken": first}, api_key=key).data["refreshToken"]
+    third = api.fresh().post("/auth/refresh", {"refreshToken": second}, api_key=key).data["refreshToken"]
 
     # When the first (retired) token comes back, as a thief would replay it
-    replay = _fresh(api).post("/auth/refresh", {"refreshToken": first}, api_key=key)
+    replay = api.fresh().post("/auth/refresh", {"refreshToken": first}, api_key=key)
 
     # Then it is refused, and so is the newest token of that login
     assert replay.status == 401 and replay.json["code"] == "INVALID_REFRESH_TOKEN"
-    successor = _fresh(api).post("/auth/refresh", {"refreshToken": third}, api_key=key)
+    successor = api.fresh().post("/auth/refresh", {"refreshToken": third}, api_key=key)
     assert successor.status == 401 and successor.json["code"] == "INVALID_REFRESH_TOKEN"
 
 
 def test_given_a_reuse_in_one_login_then_the_other_logins_go_on(api, demo, member, clock):
     key = demo["apiKeys"]["studio"]
-    other = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
+    other = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key).data
-    _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key)
+    api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key)
     clock.advance(31)  # past the rotation's grace
-    reuse = _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key)
+    reuse = api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]}, api_key=key)
     assert reuse.status == 401
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 200
+    assert api.fresh().post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 200
 
 
 def test_given_an_expired_refresh_token_then_401(api, demo, member, clock):
     clock.advance(30 * 86400 + 1)
-    reply = _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]},
+    reply = api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]},
                              api_key=demo["apiKeys"]["studio"])
     assert reply.status == 401 and reply.json["code"] == "INVALID_REFRESH_TOKEN"
 
@@ -122,44 +118,44 @@ def test_given_an_expired_refresh_token_then_401(api, demo, member, clock):
 def test_given_the_universal_key_then_a_members_tokens_work_and_refresh(api, demo, member):
     universal = demo["apiKeys"]["universal"]
     assert _me(api, universal, member["accessToken"]).data["id"] == member["user"]["id"]
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]},
+    assert api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]},
                             api_key=universal).status == 200
 
 
 def test_given_a_logout_then_that_login_cannot_refresh_and_others_can(api, demo, member):
     key = demo["apiKeys"]["studio"]
-    other = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
+    other = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key).data
 
     # When the member logs out of the first login (no body: the bearer's own login)
-    out = _fresh(api).post("/auth/logout", api_key=key, token=member["accessToken"])
+    out = api.fresh().post("/auth/logout", api_key=key, token=member["accessToken"])
 
     # Then that refresh token is dead, the other login lives
     assert out.status == 200 and out.data["endedLogins"] == 1
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]},
+    assert api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]},
                             api_key=key).status == 401
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 200
+    assert api.fresh().post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 200
 
 
 def test_given_a_logout_naming_a_refresh_token_then_that_login_ends(api, demo, member):
     key = demo["apiKeys"]["studio"]
-    other = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
+    other = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key).data
-    out = _fresh(api).post("/auth/logout", {"refreshToken": other["refreshToken"]}, api_key=key,
+    out = api.fresh().post("/auth/logout", {"refreshToken": other["refreshToken"]}, api_key=key,
                            token=member["accessToken"])
     assert out.status == 200 and out.data["endedLogins"] == 1
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 401
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": member["refreshToken"]},
+    assert api.fresh().post("/auth/refresh", {"refreshToken": other["refreshToken"]}, api_key=key).status == 401
+    assert api.fresh().post("/auth/refresh", {"refreshToken": member["refreshToken"]},
                             api_key=key).status == 200
 
 
 def test_given_a_logout_naming_someone_elses_refresh_token_then_it_is_refused(api, demo, member, new_member):
     key = demo["apiKeys"]["studio"]
     stranger = new_member(key)
-    out = _fresh(api).post("/auth/logout", {"refreshToken": stranger["refreshToken"]}, api_key=key,
+    out = api.fresh().post("/auth/logout", {"refreshToken": stranger["refreshToken"]}, api_key=key,
                            token=member["accessToken"])
     assert out.status == 401 and out.json["code"] == "INVALID_REFRESH_TOKEN"
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": stranger["refreshToken"]},
+    assert api.fresh().post("/auth/refresh", {"refreshToken": stranger["refreshToken"]},
                             api_key=key).status == 200
 
 
@@ -171,21 +167,21 @@ def _next_second() -> None:
 
 def test_given_a_logout_from_all_devices_then_every_login_and_earlier_access_token_stops(api, demo, member):
     key = demo["apiKeys"]["studio"]
-    other = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
+    other = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key).data
     assert _me(api, key, other["accessToken"]).status == 200
     _next_second()
 
-    out = _fresh(api).post("/auth/logout", {"allDevices": True}, api_key=key, token=member["accessToken"])
+    out = api.fresh().post("/auth/logout", {"allDevices": True}, api_key=key, token=member["accessToken"])
 
     assert out.status == 200 and out.data["endedLogins"] == 2 and out.data["allDevices"] is True
     for token in (member["accessToken"], other["accessToken"]):
         refused = _me(api, key, token)
         assert refused.status == 401 and refused.json["code"] == "UNAUTHORIZED"
     for token in (member["refreshToken"], other["refreshToken"]):
-        assert _fresh(api).post("/auth/refresh", {"refreshToken": token}, api_key=key).status == 401
+        assert api.fresh().post("/auth/refresh", {"refreshToken": token}, api_key=key).status == 401
     # and a new sign-in works at once
-    again = _fresh(api).post("/auth/login", {"email": member["email"], "password": member["password"]},
+    again = api.fresh().post("/auth/login", {"email": member["email"], "password": member["password"]},
                              api_key=key)
     assert again.status == 200 and _me(api, key, again.data["accessToken"]).status == 200
 

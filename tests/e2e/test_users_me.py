@@ -14,11 +14,6 @@ from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import mail
 from shared.domain.accounts import forgot_scope, login_scope
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
 
 
 @pytest.fixture
@@ -29,16 +24,16 @@ def member(new_member, demo):
 
 def test_given_a_patch_of_one_profile_field_then_only_that_field_changes(api, demo, member):
     key = demo["apiKeys"]["studio"]
-    reply = _fresh(api).patch("/users/me", {"profile": {"age": 31}}, api_key=key, token=member["accessToken"])
+    reply = api.fresh().patch("/users/me", {"profile": {"age": 31}}, api_key=key, token=member["accessToken"])
     assert reply.status == 200, reply.json
     assert reply.data["profile"] == {**member["user"]["profile"], "age": 31}
     assert reply.data["name"] == "Pat" and reply.data["settings"] == {"notifications": True, "timeZone": None}
-    assert _fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data == reply.data
+    assert api.fresh().get("/users/me", api_key=key, token=member["accessToken"]).data == reply.data
 
 
 def test_given_a_put_of_name_and_settings_then_the_profile_stays(api, demo, member):
     key = demo["apiKeys"]["studio"]
-    reply = _fresh(api).put("/users/me", {"name": "Patricia", "settings": {"notifications": False}}, api_key=key,
+    reply = api.fresh().put("/users/me", {"name": "Patricia", "settings": {"notifications": False}}, api_key=key,
                             token=member["accessToken"])
     assert reply.status == 200
     assert reply.data["name"] == "Patricia" and reply.data["settings"] == {"notifications": False, "timeZone": None}
@@ -46,7 +41,7 @@ def test_given_a_put_of_name_and_settings_then_the_profile_stays(api, demo, memb
 
 
 def test_given_a_field_sent_as_null_then_it_is_cleared(api, demo, member):
-    reply = _fresh(api).patch("/users/me", {"profile": {"weight": None, "fitnessGoal": "strength"}},
+    reply = api.fresh().patch("/users/me", {"profile": {"weight": None, "fitnessGoal": "strength"}},
                               api_key=demo["apiKeys"]["studio"], token=member["accessToken"])
     assert reply.data["profile"]["weight"] is None and reply.data["profile"]["fitnessGoal"] == "strength"
     assert reply.data["profile"]["height"] == 180
@@ -64,10 +59,10 @@ def test_given_a_field_sent_as_null_then_it_is_cleared(api, demo, member):
 def test_given_an_out_of_range_or_unknown_field_then_400_naming_it_and_nothing_changes(api, demo, member, body,
                                                                                         field):
     key = demo["apiKeys"]["studio"]
-    reply = _fresh(api).patch("/users/me", body, api_key=key, token=member["accessToken"])
+    reply = api.fresh().patch("/users/me", body, api_key=key, token=member["accessToken"])
     assert reply.status == 400 and reply.json["code"] == "VALIDATION_ERROR"
     assert field in {d["field"] for d in reply.json["details"]}
-    assert _fresh(api).get("/users/me", api_key=key, token=member["accessToken"]).data == member["user"]
+    assert api.fresh().get("/users/me", api_key=key, token=member["accessToken"]).data == member["user"]
 
 
 def _everything_of(client_id: str, user_id: str, email: str, reset_hash: str) -> dict[str, list]:
@@ -95,21 +90,21 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
     # Given a member who onboarded with a coach, signed in twice, asked for a reset, failed a login,
     # and watched a class (items of the sessions group in the user partition)
     session = f"del-{uuid.uuid4().hex}"
-    assert _fresh(api).post("/onboarding/profile", {"sessionId": session, "age": 35}, api_key=key).status in (200, 201)
+    assert api.fresh().post("/onboarding/profile", {"sessionId": session, "age": 35}, api_key=key).status in (200, 201)
     email = f"leaver-{uuid.uuid4().hex[:10]}@example.com"
     coach_before = repo.get(keys.coach(studio, 5), consistent=True)["memberCount"]
-    registered = _fresh(api).post("/auth/register", {"email": email, "password": "securepassword", "name": "Lee",
+    registered = api.fresh().post("/auth/register", {"email": email, "password": "securepassword", "name": "Lee",
                                                      "sessionId": session, "coachId": 5}, api_key=key).data
     user_id, token = registered["user"]["id"], registered["accessToken"]
-    assert _fresh(api).post("/auth/login", {"email": email, "password": "securepassword"}, api_key=key).status == 200
-    assert _fresh(api).post("/auth/login", {"email": email, "password": "wrong-password"}, api_key=key).status == 401
-    assert _fresh(api).post("/auth/password/forgot", {"email": email}, api_key=key).status == 202
+    assert api.fresh().post("/auth/login", {"email": email, "password": "securepassword"}, api_key=key).status == 200
+    assert api.fresh().post("/auth/login", {"email": email, "password": "wrong-password"}, api_key=key).status == 401
+    assert api.fresh().post("/auth/password/forgot", {"email": email}, api_key=key).status == 202
     assert jobs.drain()  # the mail is sent after the answer
     reset_token = re.search(r"token=([A-Za-z0-9_-]+)", mail.outbox(to=email, limit=1)[0]["text"]).group(1)
     reset_hash = hashlib.sha256(reset_token.encode()).hexdigest()
-    watched = _fresh(api).post("/sessions/start", {"classId": 42, "deviceType": "mobile"}, api_key=key, token=token)
+    watched = api.fresh().post("/sessions/start", {"classId": 42, "deviceType": "mobile"}, api_key=key, token=token)
     assert watched.status == 201, watched.json
-    _fresh(api).post(f"/sessions/{watched.data['session']['id']}/progress",
+    api.fresh().post(f"/sessions/{watched.data['session']['id']}/progress",
                      {"progressSeconds": 60, "totalDurationSeconds": 1800}, api_key=key, token=token)
     before = _everything_of(studio, user_id, email, reset_hash)
     assert len(before["user partition CLIENT#c#USER#u"]) >= 5  # profile, 2 logins, reset, mail, session...
@@ -118,7 +113,7 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
                                    f"RATE#{login_scope(studio, email)}", f"RATE#{forgot_scope(studio, email)}"))
 
     # When the member deletes the account
-    deleted = _fresh(api).delete("/users/me", api_key=key, token=token)
+    deleted = api.fresh().delete("/users/me", api_key=key, token=token)
 
     # Then nothing of the member remains under any prefix
     assert deleted.status == 200 and deleted.data == {"deleted": True, "id": user_id}
@@ -134,25 +129,25 @@ def test_given_a_member_with_data_everywhere_when_deleting_the_account_then_noth
     assert record["ttl"] <= shared_clock.now() + 900 + 61
     # the coach counts one member less, the tokens stop, and the email is free again
     assert repo.get(keys.coach(studio, 5), consistent=True)["memberCount"] == coach_before
-    assert _fresh(api).get("/users/me", api_key=key, token=token).status == 401
-    assert _fresh(api).post("/auth/refresh", {"refreshToken": registered["refreshToken"]},
+    assert api.fresh().get("/users/me", api_key=key, token=token).status == 401
+    assert api.fresh().post("/auth/refresh", {"refreshToken": registered["refreshToken"]},
                             api_key=key).status == 401
-    assert _fresh(api).post("/auth/login", {"email": email, "password": "securepassword"},
+    assert api.fresh().post("/auth/login", {"email": email, "password": "securepassword"},
                             api_key=key).status == 401
-    again = _fresh(api).post("/auth/register", {"email": email, "password": "securepassword"}, api_key=key)
+    again = api.fresh().post("/auth/register", {"email": email, "password": "securepassword"}, api_key=key)
     assert again.status == 201 and again.data["user"]["id"] != user_id
 
 
 def test_given_a_deleted_account_then_its_old_token_cannot_write_anything_again(api, demo, member):
     key = demo["apiKeys"]["studio"]
     client_id, user_id = member["user"]["clientId"], member["user"]["id"]
-    assert _fresh(api).delete("/users/me", api_key=key, token=member["accessToken"]).status == 200
+    assert api.fresh().delete("/users/me", api_key=key, token=member["accessToken"]).status == 200
     bucket = keys.rate_bucket(f"user#{client_id}#{user_id}")
     closed = get_repository().get(bucket, consistent=True)
     # When the deleted account's token is sent again, to a write and to a read
-    for reply in (_fresh(api).post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
+    for reply in (api.fresh().post("/sessions/start", {"classId": 42, "deviceType": "tv"}, api_key=key,
                                    token=member["accessToken"]),
-                  _fresh(api).get("/users/me", api_key=key, token=member["accessToken"])):
+                  api.fresh().get("/users/me", api_key=key, token=member["accessToken"])):
         assert reply.status == 401 and reply.code == "UNAUTHORIZED"
     # Then nothing is written under the account: not its partition, and not even the rate limiter's bucket
     assert get_repository().query(keys.user_pk(client_id, user_id), consistent=True) == []
@@ -161,6 +156,6 @@ def test_given_a_deleted_account_then_its_old_token_cannot_write_anything_again(
 
 @pytest.mark.parametrize("body", [{}, {"profile": {}}, {"settings": {}}, {"profile": None}])
 def test_given_an_update_that_sends_nothing_then_200_and_nothing_changes(api, demo, member, body):
-    reply = _fresh(api).patch("/users/me", body, api_key=demo["apiKeys"]["studio"], token=member["accessToken"])
+    reply = api.fresh().patch("/users/me", body, api_key=demo["apiKeys"]["studio"], token=member["accessToken"])
     assert reply.status == 200, reply.json
     assert reply.data == member["user"]

@@ -52,6 +52,11 @@ class Api:
         self.source_ip = source_ip or fresh_source_ip()
         self.api_key, self.token = api_key, token
 
+    def fresh(self) -> "Api":
+        """The same server, spoken to from a new loopback address (limits per address start over), with no
+        default credentials."""
+        return Api(f"http://{self.host}:{self.port}{self.prefix}")
+
     def with_auth(self, api_key: str | None = None, token: str | None = None) -> "Api":
         clone = Api(f"http://{self.host}:{self.port}{self.prefix}", self.source_ip, api_key, token)
         return clone
