@@ -331,7 +331,7 @@ def _class_and_place(caller: Caller, class_id: str) -> tuple[dict[str, Any], dic
 
 @app.get(f"{API}/group-classes/{{id}}", response_model=Envelope.of(GroupClassDetail),
          responses=errors("FEATURE_DISABLED"))
-def group_class(caller: UserCaller, id: ClassId) -> dict[str, Any]:  # noqa: A002
+def group_class(caller: UserCaller, id: ClassId) -> dict[str, Any]:
     _member(caller)
     item, place = _class_and_place(caller, id)
     return ok(gc.class_view(item, place, detail=True))
@@ -340,7 +340,7 @@ def group_class(caller: UserCaller, id: ClassId) -> dict[str, Any]:  # noqa: A00
 @app.post(f"{API}/group-classes/{{id}}/join", status_code=201, response_model=Envelope.of(JoinAnswer),
           responses=errors("FEATURE_DISABLED", "CLASS_FULL", "WAITLIST_FULL", "ALREADY_BOOKED", "ALREADY_ON_WAITLIST",
                            "OUTSIDE_BOOKING_WINDOW", "CLASS_CANCELLED", "CONFLICT"))
-def join_group_class(caller: UserCaller, id: ClassId, body: JoinBody) -> dict[str, Any]:  # noqa: A002
+def join_group_class(caller: UserCaller, id: ClassId, body: JoinBody) -> dict[str, Any]:
     _member(caller)
     _, answer = gc.join(caller.client_id, caller.user_id, int(id), waitlist=body.waitlist,
                         promote_until_minutes=body.promoteUntilMinutes)
@@ -349,21 +349,21 @@ def join_group_class(caller: UserCaller, id: ClassId, body: JoinBody) -> dict[st
 
 @app.post(f"{API}/group-classes/{{id}}/leave", response_model=Envelope.of(LeaveAnswer),
           responses=errors("FEATURE_DISABLED", "BOOKING_NOT_CANCELLABLE", "CONFLICT"))
-def leave_group_class(caller: UserCaller, id: ClassId, body: LeaveBody) -> dict[str, Any]:  # noqa: A002
+def leave_group_class(caller: UserCaller, id: ClassId, body: LeaveBody) -> dict[str, Any]:
     _member(caller)
     return ok(gc.leave(caller.client_id, caller.user_id, int(id), dry_run=body.dryRun))
 
 
 @app.post(f"{API}/group-classes/{{id}}/accept-offer", response_model=Envelope.of(OfferAnswer),
           responses=errors("FEATURE_DISABLED", "OFFER_EXPIRED"))
-def accept_offer(caller: UserCaller, id: ClassId) -> dict[str, Any]:  # noqa: A002
+def accept_offer(caller: UserCaller, id: ClassId) -> dict[str, Any]:
     _member(caller)
     return ok(gc.accept_offer(caller.client_id, caller.user_id, int(id)))
 
 
 @app.post(f"{API}/group-classes/{{id}}/video", response_model=Envelope.of(VideoToken),
           responses=errors("FEATURE_DISABLED", "NOT_A_VIDEO_CLASS", "JOIN_WINDOW_CLOSED"))
-def class_video(caller: UserCaller, id: ClassId) -> dict[str, Any]:  # noqa: A002
+def class_video(caller: UserCaller, id: ClassId) -> dict[str, Any]:
     """A LiveKit token for the class's room: booked members only, from 10 minutes before the start to 15
     minutes after the end."""
     _member(caller)
@@ -385,7 +385,7 @@ def list_programmes(caller: UserCaller, trainer_id: int | None = Query(None, ali
 
 @app.get(f"{API}/programmes/{{id}}", response_model=Envelope.of(ProgrammeDetailAnswer),
          responses=errors("FEATURE_DISABLED"))
-def programme(caller: UserCaller, id: ProgrammeId) -> dict[str, Any]:  # noqa: A002
+def programme(caller: UserCaller, id: ProgrammeId) -> dict[str, Any]:
     _member(caller)
     return ok({"programme": programmes.programme_view(programmes.get_programme(caller.client_id, int(id)),
                                                       detail=True)})
@@ -394,7 +394,7 @@ def programme(caller: UserCaller, id: ProgrammeId) -> dict[str, Any]:  # noqa: A
 @app.post(f"{API}/programmes/{{id}}/subscribe", status_code=201, response_model=Envelope.of(SubscribeAnswer),
           responses={200: {"description": "Already subscribed: the live subscription"},
                      **errors("FEATURE_DISABLED", "CONFLICT")})
-def subscribe(caller: UserCaller, id: ProgrammeId, body: SubscribeBody, response: Response) -> dict[str, Any]:  # noqa: A002
+def subscribe(caller: UserCaller, id: ProgrammeId, body: SubscribeBody, response: Response) -> dict[str, Any]:
     _member(caller)
     status, answer = programmes.subscribe(caller.client_id, caller.user_id, int(id), _date(body.startDate, "startDate"))
     response.status_code = status
@@ -410,7 +410,7 @@ def my_programmes(caller: UserCaller) -> dict[str, Any]:
 
 @app.get(f"{API}/programme-subscriptions/{{id}}", response_model=Envelope.of(SubscriptionAnswer),
          responses=errors("FEATURE_DISABLED"))
-def subscription(caller: UserCaller, id: SubscriptionId) -> dict[str, Any]:  # noqa: A002
+def subscription(caller: UserCaller, id: SubscriptionId) -> dict[str, Any]:
     _member(caller)
     today, _ = programmes.member_today(caller.client_id, caller.user_id)
     item = programmes.get_subscription(caller.client_id, caller.user_id, id)
@@ -422,7 +422,7 @@ TRANSITION_ERRORS = errors("FEATURE_DISABLED", "INVALID_STATE_TRANSITION", "PAUS
 
 @app.post(f"{API}/programme-subscriptions/{{id}}/pause", response_model=Envelope.of(SubscriptionAnswer),
           responses=TRANSITION_ERRORS)
-def pause_subscription(caller: UserCaller, id: SubscriptionId, body: PauseBody) -> dict[str, Any]:  # noqa: A002
+def pause_subscription(caller: UserCaller, id: SubscriptionId, body: PauseBody) -> dict[str, Any]:
     _member(caller)
     return ok(programmes.transition(caller.client_id, caller.user_id, id, "pause",
                                     resume_on=_date(body.resumeOn, "resumeOn")))
@@ -430,14 +430,14 @@ def pause_subscription(caller: UserCaller, id: SubscriptionId, body: PauseBody) 
 
 @app.post(f"{API}/programme-subscriptions/{{id}}/resume", response_model=Envelope.of(SubscriptionAnswer),
           responses=TRANSITION_ERRORS)
-def resume_subscription(caller: UserCaller, id: SubscriptionId) -> dict[str, Any]:  # noqa: A002
+def resume_subscription(caller: UserCaller, id: SubscriptionId) -> dict[str, Any]:
     _member(caller)
     return ok(programmes.transition(caller.client_id, caller.user_id, id, "resume"))
 
 
 @app.post(f"{API}/programme-subscriptions/{{id}}/cancel", response_model=Envelope.of(SubscriptionAnswer),
           responses=TRANSITION_ERRORS)
-def cancel_subscription(caller: UserCaller, id: SubscriptionId,  # noqa: A002
+def cancel_subscription(caller: UserCaller, id: SubscriptionId,
                         body: CancelSubscriptionBody) -> dict[str, Any]:
     _member(caller)
     return ok(programmes.transition(caller.client_id, caller.user_id, id, "cancel", at_period_end=body.atPeriodEnd))
@@ -477,13 +477,13 @@ def schedule_class(staff: Staff, body: ScheduleClassBody) -> dict[str, Any]:
 
 
 @app.get(f"{API}/trainer/group-classes/{{id}}/roster", response_model=Envelope.of(Roster))
-def class_roster(staff: Staff, id: ClassId) -> dict[str, Any]:  # noqa: A002
+def class_roster(staff: Staff, id: ClassId) -> dict[str, Any]:
     _own_class(staff, int(id))
     return ok(gc.roster(staff.client_id, int(id)))
 
 
 @app.post(f"{API}/trainer/group-classes/{{id}}/cancel", response_model=Envelope.of(GroupClassDetail))
-def cancel_class(staff: Staff, id: ClassId) -> dict[str, Any]:  # noqa: A002
+def cancel_class(staff: Staff, id: ClassId) -> dict[str, Any]:
     _own_class(staff, int(id))
     return ok(gc.cancel_class(staff.client_id, int(id)))
 
