@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any, Callable, Coroutine
 
@@ -68,13 +69,21 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path}?{query_part}\n".encode() + canonical).hexdigest()
 
 
-def claim(client_id: str, caller_id: str, hashed_key: str, request_print: str) -> StoredAnswer | None:
-    """None when this request now holds the key and should run; the stored answer when it ran before.
-    Raises 422 `IDEMPOTENCY_KEY_REUSED` (another request under this key) or 409 `IDEMPOTENCY_IN_PROGRESS`."""
+def new_claim_id() -> str:
+    return secrets.token_hex(8)
+
+
+def claim(client_id: str, caller_id: str, hashed_key: str, request_print: str, claim_id: str) -> StoredAnswer | None:
+    """None when this request (`claim_id`, its own random id) now holds the key and should run; the stored answer
+    when it ran before. Raises 422 `IDEMPOTENCY_KEY_REUSED` (another request under this key) or 409
+    `IDEMPOTENCY_IN_PROGRESS`. The claim id makes two requests' records differ even within one second, so that
+    the repository's "the item found is exactly mine" (a put retried by the SDK) never mistakes another request's
+    claim for this one's."""
     repo = get_repository()
     key = keys.idempotency(client_id, caller_id, hashed_key)
     now = int(clock.now())
-    record = {**key, "state": RUNNING, "fingerprint": request_print, "lockedUntil": now + LOCK_SECONDS,
+    record = {**key, "state": RUNNING, "fingerprint": request_print, "claimId": claim_id,
+              "lockedUntil": now + LOCK_SECONDS,
               "ttl": now + TTL_SECONDS, "createdAt": clock.iso(now)}
     try:
         repo.put(record, condition="attribute_not_exists(PK) OR #ttl <= :now OR "
@@ -101,28 +110,27 @@ def _in_progress() -> AppError:
                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def finish(client_id: str, caller_id: str, hashed_key: str, request_print: str, answer: StoredAnswer) -> None:
+def finish(client_id: str, caller_id: str, hashed_key: str, claim_id: str, answer: StoredAnswer) -> None:
     """Keep the answer on the record this request claimed (a record taken over meanwhile is left alone)."""
     try:
         get_repository().update(
             keys.idempotency(client_id, caller_id, hashed_key),
             "SET #state = :done, responseStatus = :status, responseBody = :body, completedAt = :at "
             "REMOVE lockedUntil",
-            condition="#state = :running AND #fp = :fp",
-            names={"#state": "state", "#fp": "fingerprint"},
+            condition="#state = :running AND claimId = :claim",
+            names={"#state": "state"},
             values={":done": DONE, ":status": answer.status, ":body": answer.body, ":at": clock.iso(),
-                    ":running": RUNNING, ":fp": request_print}, return_values="NONE")
+                    ":running": RUNNING, ":claim": claim_id}, return_values="NONE")
     except ConditionFailed:
         pass
 
 
-def release(client_id: str, caller_id: str, hashed_key: str, request_print: str) -> None:
+def release(client_id: str, caller_id: str, hashed_key: str, claim_id: str) -> None:
     """Free the key after an answer that is not kept, so that a retry runs again."""
     try:
         get_repository().delete(keys.idempotency(client_id, caller_id, hashed_key),
-                                condition="#state = :running AND #fp = :fp",
-                                names={"#state": "state", "#fp": "fingerprint"},
-                                values={":running": RUNNING, ":fp": request_print})
+                                condition="#state = :running AND claimId = :claim",
+                                names={"#state": "state"}, values={":running": RUNNING, ":claim": claim_id})
     except ConditionFailed:
         pass
 
@@ -201,7 +209,8 @@ class IdempotentRoute(APIRoute):
             hashed = key_hash(raw)
             body = await request.body()
             request_print = fingerprint(request.method, request.url.path, request.url.query, body)
-            stored = await run_in_threadpool(claim, client_id, caller_id, hashed, request_print)
+            mine = new_claim_id()
+            stored = await run_in_threadpool(claim, client_id, caller_id, hashed, request_print, mine)
             if stored is not None:
                 return replay(stored)
             try:
@@ -209,14 +218,14 @@ class IdempotentRoute(APIRoute):
             except AppError as error:
                 response = error_response(error)
             except BaseException:
-                await run_in_threadpool(release, client_id, caller_id, hashed, request_print)
+                await run_in_threadpool(release, client_id, caller_id, hashed, mine)
                 raise
             if not is_kept(response.status_code):
-                await run_in_threadpool(release, client_id, caller_id, hashed, request_print)
+                await run_in_threadpool(release, client_id, caller_id, hashed, mine)
                 return response
             answer = StoredAnswer(response.status_code, bytes(response.body).decode("utf-8"))
             try:
-                await run_in_threadpool(finish, client_id, caller_id, hashed, request_print, answer)
+                await run_in_threadpool(finish, client_id, caller_id, hashed, mine, answer)
             except Exception:  # noqa: BLE001 - the work is done; a retry after the lock meets the natural key
                 logger.exception("idempotency record not completed")
             return response

@@ -221,6 +221,16 @@ def test_given_a_get_then_the_key_is_ignored():
     assert get_repository().get(keys.idempotency(CLIENT, me[0], idempotency.key_hash(key))) is None
 
 
+def test_given_two_claims_of_one_key_in_the_same_second_then_only_the_first_holds_it():
+    """Two parallel retries write records that differ only by their claim id: the second must not pass for the
+    first (the repository accepts a put that finds exactly its own item, as after an SDK retry)."""
+    hashed, request_print = idempotency.key_hash(f"same-{uuid.uuid4()}"), "fp"
+    assert idempotency.claim(CLIENT, me[0], hashed, request_print, idempotency.new_claim_id()) is None
+    with pytest.raises(AppError) as second:
+        idempotency.claim(CLIENT, me[0], hashed, request_print, idempotency.new_claim_id())
+    assert second.value.code == "IDEMPOTENCY_IN_PROGRESS"
+
+
 def test_given_a_day_has_passed_then_the_key_is_fresh_again(clock):
     key = f"order-{uuid.uuid4()}"
     call(f"{API}/lab/orders", {"item": "mat", "quantity": 1}, key=key)
@@ -233,7 +243,8 @@ def test_given_a_first_request_that_died_holding_the_key_then_a_retry_takes_it_o
     key = f"order-{uuid.uuid4()}"
     body = {"item": "mat", "quantity": 1}
     request_print = idempotency.fingerprint("POST", f"{API}/lab/orders", "", json.dumps(body).encode())
-    assert idempotency.claim(CLIENT, me[0], idempotency.key_hash(key), request_print) is None  # then it died
+    assert idempotency.claim(CLIENT, me[0], idempotency.key_hash(key), request_print,
+                             idempotency.new_claim_id()) is None  # then it died
     assert call(f"{API}/lab/orders", body, key=key)[0] == 409
     clock.advance(idempotency.LOCK_SECONDS + 1)
     assert call(f"{API}/lab/orders", body, key=key)[0] == 201 and runs == ["mat"]
