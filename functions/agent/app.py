@@ -16,12 +16,12 @@ from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth import agent_credentials
-from shared.domain import agent_proposals, agent_tools
+from shared.domain import agent_manifest, agent_proposals, agent_tools
 from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.domain.planning.limits import GOALS
 from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
-from shared.http.caller import Caller, UserCaller, user_caller
+from shared.http.caller import Caller, ClientTenant, UserCaller, user_caller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.http.spoken_errors import SpokenRoute
 from shared.views import PenaltyView, SlotView, TrainerRef
@@ -386,6 +386,69 @@ class AgentActions(View):
 @app.get(f"{API}/users/me/agent-actions", response_model=Envelope.of(AgentActions))
 def agent_actions(caller: UserCaller, limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     return ok(agent_proposals.actions_of(caller.client_id, caller.user_id, limit))
+
+
+# --- GET /agent/tools: the manifest, generated from the models above ---------------------------------------------
+class ConfirmArgs(ApiModel):
+    proposalId: str = Field(pattern=r"^prp_[0-9a-f]{24}$", description="From prepare_booking or prepare_cancellation")
+
+
+class BookArgs(BookProposal):
+    action: Literal["book"] = "book"
+
+
+class CancelArgs(CancelProposal):
+    action: Literal["cancel"] = "cancel"
+
+
+TOOLS: tuple[agent_manifest.Tool, ...] = (
+    agent_manifest.read("get_context", "GET", "/agent/context", None,
+                        "The member's day at a glance: first name, coach, today's plan, next booking, streak. "
+                        "Call once at the start."),
+    agent_manifest.read("get_daily_plan", "GET", "/agent/daily-plan", DailyPlanArgs,
+                        "The member's plan for one day (default today): workout, meals, classes, what is logged."),
+    agent_manifest.read("get_active_plans", "GET", "/agent/plans", None,
+                        "The member's active workout, nutrition and class plans (week N of M)."),
+    agent_manifest.read("get_progress", "GET", "/agent/progress", ProgressArgs,
+                        "Workouts done against planned, minutes, streak, calories and water this week or month."),
+    agent_manifest.read("list_my_bookings", "GET", "/agent/bookings", BookingsArgs,
+                        "The member's upcoming 1:1 sessions (today, this week or all), times in the trainer's zone."),
+    agent_manifest.read("find_trainer_slots", "GET", "/agent/trainer-slots", TrainerSlotsArgs,
+                        "Up to 5 free times of a trainer (default: the member's coach), in the trainer's zone."),
+    agent_manifest.read("recommend_classes", "GET", "/agent/class-recommendations", RecommendArgs,
+                        "Up to 3 of the studio's classes for the member's goal, level, plan and free time, with "
+                        "reasons."),
+    agent_manifest.write("prepare_booking", "POST", "/agent/proposals", BookArgs, "book",
+                         "Prepare a 1:1 booking: checks the time, holds it for 5 minutes and returns a summary "
+                         "(time, price, cancellation terms) to read to the member. Books nothing. Does not take "
+                         "payment."),
+    agent_manifest.write("prepare_cancellation", "POST", "/agent/proposals", CancelArgs, "cancel",
+                         "Prepare a cancellation: returns whether it is free or late and the penalty, to read to "
+                         "the member. Cancels nothing."),
+    agent_manifest.confirm("confirm", "POST", "/agent/proposals/{proposalId}/confirm", ConfirmArgs,
+                           "Do what a prepared proposal says, once: only after the member has heard its summary "
+                           "and said yes. Books or cancels for real; calling it again answers the same result."),
+)
+
+
+class ToolsArgs(ToolArgs):
+    format: Literal["openai", "hume", "mcp"] = Field("openai", description="The tool-definition dialect")
+
+
+class ToolManifest(View):
+    version: str = field("1.3f9a2c7e1b04", "Changes whenever a tool, its schema or its hints change")
+    format: Literal["openai", "hume", "mcp"] = field("openai")
+    tools: list[dict[str, Any]] = field([], "Tool definitions in the format's own shape")
+    routes: dict[str, dict[str, Any]] = field({"get_context": {"method": "GET", "path": "/api/v1/agent/context",
+                                                               "body": None}},
+                                              "How the worker calls each tool: method, path, fixed body fields")
+
+
+@app.get(f"{API}/agent/tools", response_model=Envelope.of(ToolManifest))
+def tool_manifest(tenant: ClientTenant, args: Annotated[ToolsArgs, Query()]) -> dict[str, Any]:
+    enabled = agent_proposals.enabled_actions(tenant.client)
+    offered = [t for t in TOOLS if t.action is None or enabled[t.action]]
+    return ok(agent_manifest.render(offered, args.format, API))
 
 
 handler = Mangum(app, lifespan="off")

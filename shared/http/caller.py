@@ -89,6 +89,7 @@ AGENT_ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API_PREFIX}/content/classes/{{id}}"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/content/search"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/content/categories"): SCOPE_CLASSES,
+    ("GET", f"{API_PREFIX}/agent/tools"): SCOPE_CLASSES,
     ("GET", f"{API_PREFIX}/agent/context"): SCOPE_PLANS,
     ("GET", f"{API_PREFIX}/agent/daily-plan"): SCOPE_PLANS,
     ("GET", f"{API_PREFIX}/agent/plans"): SCOPE_PLANS,
