@@ -26,9 +26,13 @@ _RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "
 
 
 class ConditionFailed(Exception):
-    def __init__(self, old_item: Item | None = None) -> None:
+    """`old_item`: the item that failed the condition; `retried`: the SDK had sent this write before (a first
+    attempt may have landed, its answer lost)."""
+
+    def __init__(self, old_item: Item | None = None, retried: bool = False) -> None:
         super().__init__("condition failed")
         self.old_item = old_item
+        self.retried = retried
 
 
 class TransactionConflict(AppError):
@@ -224,13 +228,15 @@ class Repository:
     # --- writes -----------------------------------------------------------------------------------------
     def put(self, item: Item, *, condition: str | None = None, names: dict[str, str] | None = None,
             values: dict[str, Any] | None = None) -> None:
-        """Put; a failed condition raises `ConditionFailed`, unless the item found is exactly this one: then the
-        SDK retried a put that had landed but whose answer was lost (a timeout), and the put succeeded."""
+        """Put; a failed condition raises `ConditionFailed`, unless the SDK had retried this put and the item found
+        is exactly this one: then its first attempt landed and only the answer was lost (a timeout). A first
+        attempt that fails its condition is a real conflict, even against an identical item (two callers
+        claiming one key with the same record)."""
         params: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
         try:
             self._conditional("put_item", params, condition, names, values)
         except ConditionFailed as failed:
-            if failed.old_item is None or serialize(failed.old_item) != params["Item"]:
+            if not failed.retried or failed.old_item is None or serialize(failed.old_item) != params["Item"]:
                 raise
 
     def update(self, key: dict[str, str], expression: str, *, condition: str | None = None,
@@ -264,7 +270,8 @@ class Repository:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raw = error.response.get("Item")
-                raise ConditionFailed(deserialize(raw) if raw else None) from None
+                retried = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
+                raise ConditionFailed(deserialize(raw) if raw else None, retried) from None
             raise
 
     def next_id(self, name: str) -> int:
