@@ -79,10 +79,10 @@ def test_given_a_revocation_millisecond_then_older_tokens_are_refused_and_newer_
 
 
 def test_given_a_vouchers_last_use_then_the_redemption_also_marks_it_redeemed_and_pins_the_count():
-    last = accounts._voucher_redemption({"code": "V-1", "redemptions": 2, "maxRedemptions": 3}, "c1")
+    last = accounts._voucher_redemption({"code": "V-1", "redemptions": 2, "maxRedemptions": 3}, "c1", "usr_1")
     assert ":redeemed" in (last.values or {}) and "redemptions = :seen" in (last.condition or "")
     assert (last.values or {})[":seen"] == 2
-    early = accounts._voucher_redemption({"code": "V-1", "redemptions": 0, "maxRedemptions": 3}, "c1")
+    early = accounts._voucher_redemption({"code": "V-1", "redemptions": 0, "maxRedemptions": 3}, "c1", "usr_1")
     assert ":redeemed" not in (early.values or {}) and "redemptions < maxRedemptions" in (early.condition or "")
     assert "expiresAt > :now" in (early.condition or "") and "clientId = :client" in (early.condition or "")
 
