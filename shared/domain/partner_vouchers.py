@@ -39,6 +39,7 @@ STATUSES = ("active", "redeemed", "expired", "revoked")
 CHUNK = 100  # actions per TransactWriteItems
 EXPORT_MAX_ROWS = 20_000  # ~2.5 MB of CSV: well inside Lambda's 6 MB answer
 NEVER = "never"
+VISIBILITY_SLACK = 50  # index entries read beyond a page, for codes of a batch not yet complete
 
 
 # --- rules (pure) ------------------------------------------------------------------------------------------
@@ -333,16 +334,20 @@ def _filter(status: str | None, search: str | None, batch_id: str | None,
 
 def _walk(client_id: str, partner_id: str, *, status: str | None = None, search: str | None = None,
           batch_id: str | None = None, campaign: str | None = None, newest_first: bool = True,
-          after: str | None = None) -> Iterator[dict[str, Any]]:
-    """The partner's visible vouchers in index order, filtered, starting after the sort key `after`."""
+          after: str | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
+    """The partner's visible vouchers in index order, filtered, starting after the sort key `after`. Without a
+    filter, `wanted` bounds what DynamoDB reads (plus a slack for codes of a batch still being created, which are
+    skipped); with one, pages of 1 MB are read until enough match."""
     expression, values, names = _filter(status, search, batch_id, campaign)
+    read_limit = wanted + VISIBILITY_SLACK if wanted is not None and expression is None else None
     between = None
     if after:
         between = ("0", after) if newest_first else (after, "9~")
     visible = _Visibility(client_id, partner_id)
     for item in get_repository().iterate(keys.partner_vouchers_index(client_id, partner_id), index="GSI2",
                                          forward=not newest_first, sk_between=between,
-                                         filter_expression=expression, values=values or None, names=names or None):
+                                         filter_expression=expression, values=values or None, names=names or None,
+                                         limit=read_limit):
         if item.get("GSI2SK") == after or not visible(item):
             continue
         yield item
@@ -387,7 +392,7 @@ def list_vouchers(client_id: str, partner_id: str, *, status: str | None = None,
     skip = 0 if after else (page - 1) * limit
     items: list[dict[str, Any]] = []
     walker = _walk(client_id, partner_id, status=status, search=search, batch_id=batch_id, campaign=campaign,
-                   newest_first=newest_first, after=after)
+                   newest_first=newest_first, after=after, wanted=skip + limit + 1)
     for item in walker:
         if skip:
             skip -= 1
