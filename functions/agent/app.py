@@ -311,7 +311,13 @@ class CancelProposal(ApiModel):
     bookingId: str = Field(pattern=r"^[0-9a-f]{24}$")
 
 
-ProposalBody = Annotated[BookProposal | CancelProposal, Field(discriminator="action")]
+class JoinClassProposal(ApiModel):
+    """Join a group class (its waitlist when full): validated like POST /group-classes/{id}/join; nothing held."""
+    action: Literal["join_class"]
+    classId: int = Field(ge=1, le=99_999_999, description="A scheduled group class")
+
+
+ProposalBody = Annotated[BookProposal | CancelProposal | JoinClassProposal, Field(discriminator="action")]
 
 
 class ProposalSummary(View):
@@ -319,17 +325,18 @@ class ProposalSummary(View):
     when: str = field("Friday 27 March at 9 am London time")
     startsAt: Instant = field("2026-03-27T09:00:00Z")
     timeZone: str = field("Europe/London", "The trainer's zone")
-    price: Number | None = optional(75.0, "A booking's price (null for a cancellation)")
+    price: Number | None = optional(75.0, "A booking's price (null for a cancellation or a class)")
     priceMinor: int | None = optional(7500)
     currency: str = field("GBP")
     cancellationPolicy: str = field("free cancellation until 24 hours before")
     penalty: PenaltyView | None = optional(None, "A cancellation's penalty if confirmed now")
     bookingId: str | None = optional(None, "The booking a cancellation is about")
+    classId: int | None = optional(None, "The group class a join is about")
 
 
 class Proposal(View):
     proposalId: str = field("prp_0123456789abcdef01234567")
-    action: Literal["book", "cancel"] = field("book")
+    action: Literal["book", "cancel", "join_class"] = field("book")
     status: Literal["prepared"] = field("prepared")
     expiresAt: Instant = field("2026-03-26T10:05:00Z", "Confirm before this (the hold's end)")
     summary: ProposalSummary
@@ -337,12 +344,24 @@ class Proposal(View):
                      "free cancellation until 24 hours before. Shall I book it?", SAY)
 
 
+class ClassPlaceBrief(View):
+    id: str = field("gcb_42_usr_0123")
+    classId: int = field(42)
+    className: str = field("Lunchtime HIIT")
+    status: str = field("booked", "booked or waitlisted")
+    position: int | None = optional(None, "On the waitlist: the place in the queue")
+    startsAt: Instant = field("2026-03-27T12:00:00Z")
+    timeZone: str = field("Europe/London", "The studio's zone")
+    when: str = field("Friday 27 March at 12 pm London time")
+
+
 class Confirmation(View):
     proposalId: str = field("prp_0123456789abcdef01234567")
-    action: Literal["book", "cancel"] = field("book")
+    action: Literal["book", "cancel", "join_class"] = field("book")
     status: Literal["confirmed"] = field("confirmed")
     replayed: bool = field(False, "True: this proposal was confirmed before; this is that answer again")
-    booking: BookingBrief
+    booking: BookingBrief | None = optional(None, "The 1:1 booking made or cancelled")
+    classBooking: ClassPlaceBrief | None = optional(None, "The place taken in a group class")
     say: str = field("Booked: 1:1 Strength Session with Priya Nair on Friday 27 March at 9 am London time.", SAY)
 
 
@@ -351,7 +370,8 @@ ProposalId = Path(pattern=r"^prp_[0-9a-f]{24}$", description="The proposal's id"
 
 @app.post(f"{API}/agent/proposals", status_code=201, response_model=Envelope.of(Proposal),
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "SLOT_UNAVAILABLE",
-                           "BOOKING_NOT_CANCELLABLE"))
+                           "BOOKING_NOT_CANCELLABLE", "ALREADY_BOOKED", "ALREADY_ON_WAITLIST", "CLASS_CANCELLED",
+                           "CLASS_FULL", "OUTSIDE_BOOKING_WINDOW"))
 def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
     params = body.model_dump(exclude={"action"})
     return ok(agent_proposals.prepare(caller.client_id, caller.user_id, body.action, params))
@@ -360,7 +380,7 @@ def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
 @app.post(f"{API}/agent/proposals/{{id}}/confirm", response_model=Envelope.of(Confirmation),
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "PROPOSAL_EXPIRED", "PROPOSAL_STALE",
                            "SLOT_UNAVAILABLE", "OVERLAPPING_BOOKING", "BOOKING_NOT_CANCELLABLE",
-                           "INVALID_STATE_TRANSITION"))
+                           "INVALID_STATE_TRANSITION", "WAITLIST_FULL", "CLASS_CANCELLED", "OUTSIDE_BOOKING_WINDOW"))
 def confirm(caller: AgentMember, id: str = ProposalId) -> dict[str, Any]:
     return ok(agent_proposals.confirm(caller.client_id, caller.user_id, id))
 
@@ -370,7 +390,7 @@ class AgentAction(View):
     id: str = field("9f2c4e1a0b7d")
     at: Instant = field("2026-03-26T10:01:00Z")
     actor: Literal["agent"] = field("agent")
-    action: Literal["book", "cancel"] = field("book")
+    action: Literal["book", "cancel", "join_class"] = field("book")
     phase: Literal["prepare", "confirm"] = field("confirm")
     outcome: Literal["prepared", "done", "stale", "refused"] = field("done")
     proposalId: str = field("prp_0123456789abcdef01234567")
@@ -401,6 +421,10 @@ class CancelArgs(CancelProposal):
     action: Literal["cancel"] = "cancel"
 
 
+class JoinClassArgs(JoinClassProposal):
+    action: Literal["join_class"] = "join_class"
+
+
 TOOLS: tuple[agent_manifest.Tool, ...] = (
     agent_manifest.read("get_context", "GET", "/agent/context", None,
                         "The member's day at a glance: first name, coach, today's plan, next booking, streak. "
@@ -425,6 +449,9 @@ TOOLS: tuple[agent_manifest.Tool, ...] = (
     agent_manifest.write("prepare_cancellation", "POST", "/agent/proposals", CancelArgs, "cancel",
                          "Prepare a cancellation: returns whether it is free or late and the penalty, to read to "
                          "the member. Cancels nothing."),
+    agent_manifest.write("prepare_class_join", "POST", "/agent/proposals", JoinClassArgs, "join_class",
+                         "Prepare joining a group class (its waitlist when full): returns the time, places left "
+                         "and cancellation terms to read to the member. Joins nothing. Does not take payment."),
     agent_manifest.confirm("confirm", "POST", "/agent/proposals/{proposalId}/confirm", ConfirmArgs,
                            "Do what a prepared proposal says, once: only after the member has heard its summary "
                            "and said yes. Books or cancels for real; calling it again answers the same result."),

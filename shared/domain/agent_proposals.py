@@ -25,14 +25,14 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
-from shared.domain import agent_tools, bookings, clients, trainers
+from shared.domain import agent_tools, bookings, clients, group_classes, trainers
 from shared.domain.agent_tools import booking_brief
 from shared.errors import AppError, not_found
 
 PROPOSAL_SECONDS = bookings.HOLD_SECONDS
 CLAIM_SECONDS = 30  # three times the functions' timeout: only a dead confirm holds a claim this long
 AUDIT_DAYS = 90
-ACTIONS = ("book", "cancel")
+ACTIONS = ("book", "cancel", "join_class")
 FEATURE = "coach_connect"
 
 
@@ -92,10 +92,8 @@ def actions_of(client_id: str, user_id: str, limit: int) -> dict[str, Any]:
 def prepare(client_id: str, user_id: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     clients.require_feature(client_id, FEATURE)
     _require_enabled(client_id, action)
-    if action == "book":
-        found = _prepare_book(client_id, user_id, params)
-    else:
-        found = _prepare_cancel(client_id, user_id, params)
+    preparers = {"book": _prepare_book, "cancel": _prepare_cancel, "join_class": _prepare_join}
+    found = preparers[action](client_id, user_id, params)
     proposal_id = _new_id()
     expires = int(found.pop("expiresAtEpoch"))
     item = {**keys.agent_proposal(client_id, user_id, proposal_id), "proposalId": proposal_id, "action": action,
@@ -104,7 +102,8 @@ def prepare(client_id: str, user_id: str, action: str, params: dict[str, Any]) -
             "expected": found.pop("expected"), "ttl": expires + 3600}
     get_repository().put(item, condition="attribute_not_exists(PK)")
     audit(client_id, user_id, action=action, phase="prepare", outcome="prepared", proposal_id=proposal_id,
-          say=found["say"], ref=item["params"].get("bookingId") or item["params"].get("holdId"))
+          say=found["say"], ref=item["params"].get("bookingId") or item["params"].get("holdId") or
+          (str(item["params"]["classId"]) if "classId" in item["params"] else None))
     return {"proposalId": proposal_id, "action": action, "status": "prepared", "expiresAt": clock.iso(expires),
             "summary": found["summary"], "say": found["say"]}
 
@@ -141,7 +140,7 @@ def _prepare_book(client_id: str, user_id: str, params: dict[str, Any]) -> dict[
                "startsAt": held["slot"]["startsAt"], "timeZone": trainer.time_zone, "price": price,
                "priceMinor": int(service["priceMinor"]), "currency": str(service["currency"]),
                "cancellationPolicy": f"free cancellation until {free_hours} hours before{late}",
-               "penalty": None, "bookingId": None}
+               "penalty": None, "bookingId": None, "classId": None}
     say = (f"{summary['what']} on {when}, {_money({'amount': price, 'currency': summary['currency']})}, "
            f"{summary['cancellationPolicy']}. Shall I book it?")
     return {"params": {"trainerId": trainer.id, "serviceId": int(params["serviceId"]),
@@ -169,10 +168,54 @@ def _prepare_cancel(client_id: str, user_id: str, params: dict[str, Any]) -> dic
     summary = {"what": f"cancel {brief['serviceName']} with {brief['trainerName']}", "when": brief["when"],
                "startsAt": quote["startsAt"], "timeZone": quote["timeZone"], "price": None, "priceMinor": None,
                "currency": quote["currency"], "cancellationPolicy": f"you can cancel {cost}",
-               "penalty": penalty, "bookingId": booking_id}
+               "penalty": penalty, "bookingId": booking_id, "classId": None}
     say = f"Cancelling {brief['serviceName']} with {brief['trainerName']} on {brief['when']} is {cost}. Go ahead?"
     return {"params": {"bookingId": booking_id}, "expiresAtEpoch": int(clock.now()) + PROPOSAL_SECONDS,
             "summary": summary, "say": say, "expected": _cancel_terms(quote)}
+
+
+def _prepare_join(client_id: str, user_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    class_id = int(params["classId"])
+    item = group_classes.join_preview(client_id, user_id, class_id)
+    view = group_classes.class_view(item, detail=True)
+    when = agent_tools.spoken_when(clock.parse_iso(view["startsAt"]), view["timeZone"])
+    full = view["spotsLeft"] == 0
+    free_hours = view["cancellationPolicy"]["freeCancelMinutes"] // 60
+    place = f"the class is full: you would join the waitlist ({view['waitlist']['count']} waiting)" if full else \
+        f"{view['spotsLeft']} place{'s' if view['spotsLeft'] != 1 else ''} left"
+    summary = {"what": f"{view['name']} ({view['duration']} minutes)", "when": when, "startsAt": view["startsAt"],
+               "timeZone": view["timeZone"], "price": None, "priceMinor": None,
+               "currency": view["cancellationPolicy"]["lateCancelPenalty"]["currency"],
+               "cancellationPolicy": f"free cancellation until {free_hours} hours before; {place}",
+               "penalty": None, "bookingId": None, "classId": class_id}
+    verb = "join the waitlist of" if full else "book"
+    say = f"{view['name']} on {when}: {place}, free cancellation until {free_hours} hours before. Shall I {verb} it?"
+    return {"params": {"classId": class_id}, "expiresAtEpoch": int(clock.now()) + PROPOSAL_SECONDS,
+            "summary": summary, "say": say, "expected": json.dumps({"full": full})}
+
+
+def _join(client_id: str, user_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    class_id = int(item["params"]["classId"])
+    full = json.loads(item["expected"])["full"]
+    try:
+        place = group_classes.join(client_id, user_id, class_id, waitlist=full)[1]["classBooking"]
+    except AppError as refused:
+        if refused.code == "CLASS_FULL" and not full:
+            raise AppError("PROPOSAL_STALE", "The class filled up since the proposal",
+                           {"proposalId": item["proposalId"], "changed": {"spotsLeft": 0}}) from None
+        if refused.code not in ("ALREADY_BOOKED", "ALREADY_ON_WAITLIST"):
+            raise
+        klass = group_classes.get_class(client_id, class_id, consistent=True)  # the natural key: one per member
+        stored = get_repository().get(keys.class_booking(client_id, class_id, user_id), consistent=True) or {}
+        place = group_classes.place_view(klass, stored, (refused.details or {}).get("position"))
+    klass = group_classes.get_class(client_id, class_id)
+    when = agent_tools.spoken_when(int(klass["startsAt"]), str(klass["timeZone"]))
+    brief = {"id": place["id"], "classId": class_id, "className": place["className"], "status": place["status"],
+             "position": place["position"], "startsAt": place["startsAt"], "timeZone": klass["timeZone"],
+             "when": when}
+    said = f"You're on the waitlist of {brief['className']} on {when}, position {brief['position']}." \
+        if place["status"] == "waitlisted" else f"Booked: {brief['className']} on {when}."
+    return {"classBooking": brief, "say": said}
 
 
 def _money(value: dict[str, Any]) -> str:
@@ -199,7 +242,7 @@ def confirm(client_id: str, user_id: str, proposal_id: str) -> dict[str, Any]:
     action = str(item["action"])
     try:
         _require_enabled(client_id, action)
-        result = _book(client_id, user_id, item) if action == "book" else _cancel(client_id, user_id, item)
+        result = {"book": _book, "cancel": _cancel, "join_class": _join}[action](client_id, user_id, item)
     except AppError as refused:
         outcome = "stale" if refused.code == "PROPOSAL_STALE" else "refused"
         repo.update(key, "SET #s = :outcome, refusal = :code", names={"#s": "status"},
@@ -207,11 +250,12 @@ def confirm(client_id: str, user_id: str, proposal_id: str) -> dict[str, Any]:
         audit(client_id, user_id, action=action, phase="confirm", outcome=outcome, proposal_id=proposal_id,
               say=f"Not done: {refused.message}")
         raise
-    answer = {"proposalId": proposal_id, "action": action, "status": "confirmed", "replayed": False, **result}
+    answer = {"proposalId": proposal_id, "action": action, "status": "confirmed", "replayed": False,
+              "booking": None, "classBooking": None, **result}
     repo.update(key, "SET #s = :confirmed, #r = :result, confirmedAt = :at", names={"#s": "status", "#r": "result"},
                 values={":confirmed": "confirmed", ":result": json.dumps(answer), ":at": clock.iso()})
     audit(client_id, user_id, action=action, phase="confirm", outcome="done", proposal_id=proposal_id,
-          say=answer["say"], ref=answer["booking"]["id"])
+          say=answer["say"], ref=(answer["booking"] or answer["classBooking"])["id"])
     return answer
 
 
@@ -248,7 +292,7 @@ def _book(client_id: str, user_id: str, item: dict[str, Any]) -> dict[str, Any]:
                             "changed": {"reason": details.get("reason", "taken"),
                                         "alternatives": details.get("alternatives", [])}}) from None
     brief = booking_brief(existing)
-    return {"booking": brief, "say": f"Booked: {brief['serviceName']} with {brief['trainerName']} on "
+    return {"booking": brief, "classBooking": None, "say": f"Booked: {brief['serviceName']} with {brief['trainerName']} on "
                                      f"{brief['when']}."}
 
 
@@ -273,5 +317,5 @@ def _cancel(client_id: str, user_id: str, item: dict[str, Any]) -> dict[str, Any
     brief = booking_brief(done)
     penalty = done["penalty"] or {"type": "none"}
     cost = "" if penalty["type"] == "none" else f" The late-cancellation penalty is {_money(penalty)}."
-    return {"booking": brief, "say": f"Cancelled {brief['serviceName']} with {brief['trainerName']} on "
+    return {"booking": brief, "classBooking": None, "say": f"Cancelled {brief['serviceName']} with {brief['trainerName']} on "
                                      f"{brief['when']}.{cost}"}

@@ -207,6 +207,20 @@ def _already(place: dict[str, Any] | None, item: dict[str, Any], client_id: str)
     return _refused("ALREADY_BOOKED", "You already have a place in this class", bookingId=bid)
 
 
+def join_preview(client_id: str, user_id: str, class_id: int) -> dict[str, Any]:
+    """The class as `join` would find it, after the same checks `join` makes before writing (cancelled, booking
+    window, already in it, full without a waitlist): for a confirmation step before the join itself."""
+    item = settle_offers(client_id, get_class(client_id, class_id, consistent=True))
+    _check_joinable(item, int(clock.now()))
+    refusal = _already(get_repository().get(keys.class_booking(client_id, class_id, user_id), consistent=True),
+                       item, client_id)
+    if refusal:
+        raise refusal
+    if int(item["bookedCount"]) >= int(item["capacity"]) and not item["waitlist"]["enabled"]:
+        raise _refused("CLASS_FULL", "This class is full", waitlist=False)
+    return item
+
+
 def join(client_id: str, user_id: str, class_id: int, *, waitlist: bool = True,
          promote_until_minutes: int | None = None) -> tuple[int, dict[str, Any]]:
     """Book a place, or join the waitlist when the class is full: (201, answer). Races end in one transaction

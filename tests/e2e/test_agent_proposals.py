@@ -216,3 +216,33 @@ def test_given_a_proposal_without_an_idempotency_key_or_with_bad_fields_then_400
     assert bad.json["say"].startswith("I couldn't use the time")
     unknown = agent.post("/agent/proposals", {"action": "cancel", "bookingId": "0" * 24})
     assert unknown.status == 404 and unknown.json["say"] == "I couldn't find that."
+
+
+def test_given_a_group_class_when_two_members_agents_join_then_a_place_then_the_waitlist_each_once(
+        api, studio, new_member):
+    from datetime import datetime, timezone
+
+    from shared.domain import group_classes
+
+    starts = datetime.combine(date.today() + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)
+    klass = group_classes.create_class(studio["clientId"], trainer_id=PRIYA, name="Agent Test Flow",
+                                       starts_at=int(starts.timestamp()) + 12 * 3600, duration=45,
+                                       time_zone="Europe/London", capacity=1)
+    _, first = coached_agent(api, studio, new_member)
+    prepared = first.post("/agent/proposals", {"action": "join_class", "classId": int(klass["id"])})
+    assert prepared.status == 201, prepared.json
+    assert "1 place left" in prepared.data["say"] and "London time" in prepared.data["summary"]["when"]
+    joined = first.post(f"/agent/proposals/{prepared.data['proposalId']}/confirm", {})
+    assert joined.status == 200 and joined.data["classBooking"]["status"] == "booked", joined.json
+    replay = first.post(f"/agent/proposals/{prepared.data['proposalId']}/confirm", {})
+    assert replay.data["replayed"] is True and replay.data["classBooking"] == joined.data["classBooking"]
+    rerun = first.post("/agent/proposals", {"action": "join_class", "classId": int(klass["id"])})
+    assert rerun.status == 409 and rerun.code == "ALREADY_BOOKED"
+    # Then a second member's agent offers the waitlist, and confirming it queues them first
+    _, second = coached_agent(api, studio, new_member)
+    queued = second.post("/agent/proposals", {"action": "join_class", "classId": int(klass["id"])})
+    assert queued.status == 201 and "waitlist" in queued.data["say"], queued.json
+    waiting = second.post(f"/agent/proposals/{queued.data['proposalId']}/confirm", {})
+    assert waiting.status == 200 and waiting.data["classBooking"]["status"] == "waitlisted", waiting.json
+    assert waiting.data["classBooking"]["position"] == 1 and "position 1" in waiting.data["say"]
+    assert int(group_classes.get_class(studio["clientId"], int(klass["id"]), consistent=True)["bookedCount"]) == 1
