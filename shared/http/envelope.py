@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 class View(BaseModel):
     """Base of every response model (see the module's rules)."""
-    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True, defer_build=True)
 
 
 def field(example: Any, description: str = "", **constraints: Any) -> Any:
