@@ -6,11 +6,12 @@ from datetime import datetime, timezone
 from typing import Any, TypeGuard
 
 _offset_seconds = 0.0
+_frozen_at: float | None = None  # tests only: the wall clock stands still (a burst that must not refill)
 
 
 def now() -> float:
     """Epoch seconds."""
-    return time.time() + _offset_seconds
+    return (time.time() if _frozen_at is None else _frozen_at) + _offset_seconds
 
 
 def now_ms() -> int:
@@ -44,6 +45,13 @@ def advance(seconds: float) -> None:
     _offset_seconds += seconds
 
 
+def freeze() -> None:
+    """Stop the clock where it is (tests only; `advance` still moves it, `reset` starts it again)."""
+    global _frozen_at
+    _frozen_at = time.time()
+
+
 def reset() -> None:
-    global _offset_seconds
+    global _offset_seconds, _frozen_at
     _offset_seconds = 0.0
+    _frozen_at = None
