@@ -86,8 +86,10 @@ def is_valid_email(email: str) -> bool:
 
 
 def _email(value: str) -> str:
+    """Valid as sent (UTS-46 would silently drop an invisible character such as U+200B), then in its one
+    spelling."""
     email = normalize_email(value)
-    if not is_valid_email(email):
+    if not is_valid_email(email) or text.email_text_problem(text.nfc(value.strip()).lower()) is not None:
         raise ValueError("not a valid email address")
     return email
 

@@ -50,19 +50,44 @@ def email() -> str:
 
 @pytest.fixture(scope="module")
 def tokens(local_api, bad_input_lab) -> Any:
-    """Access tokens of members of the lab client: a new member every 10 requests, so that none meets its own
-    rate limit (burst 20, 100 a minute) in a sweep over every route."""
-    base = f"{local_api.base_url}/api/v1"
-    uses = itertools.count()
-    current: list[str] = []
+    """`tokens(path)`: a bearer of the lab client that the route's own door lets through, so that the sweep
+    reaches the function's body handling: a member (a new one every 10 requests, so that none meets its own rate
+    limit, burst 20 and 100 a minute, in a sweep over every route), a trainer on /trainer/*, the voice agent's
+    credential on /agent/*, and a partner manager (a new one every 10 requests) on the partner portal."""
+    from shared.auth import tokens as signed
+    from shared.domain import partner_staff, provisioning
+    from shared.http.caller import AGENT_SCOPES_FOR_USER
 
-    def next_token() -> str:
-        if next(uses) % 10 == 0:
-            reply = Api(base).post("/auth/register", {"email": email(), "password": "securepassword"},
-                                   api_key=bad_input_lab["apiKey"])
-            assert reply.status == 201, reply.raw
-            current[:] = [reply.data["accessToken"]]
-        return current[0]
+    base = f"{local_api.base_url}/api/v1"
+    lab = bad_input_lab["clientId"]
+    uses = itertools.count()
+    current: dict[str, str] = {}
+    partner = provisioning.create_partner(lab, "Bad Input Partner")
+
+    def member() -> str:
+        reply = Api(base).post("/auth/register", {"email": email(), "password": "securepassword"},
+                               api_key=bad_input_lab["apiKey"])
+        assert reply.status == 201, reply.raw
+        return str(reply.data["accessToken"])
+
+    def manager() -> str:
+        staff_email = f"manager-{uuid.uuid4().hex[:10]}@partner.example"
+        partner_staff.create_staff(lab, partner["id"], staff_email, "bad-input-staff-pass", role="manager")
+        reply = Api(base).post("/partner-auth/login", {"email": staff_email, "password": "bad-input-staff-pass"},
+                               api_key=bad_input_lab["apiKey"])
+        assert reply.status == 200, reply.raw
+        return str(reply.data["accessToken"])
+
+    def next_token(path: str = "") -> str:
+        if path.startswith("/trainer/"):
+            return signed.issue(f"usr_{uuid.uuid4().hex[:24]}", lab, "trainer")[0]
+        if path.startswith("/agent/"):
+            return signed.issue(f"usr_{uuid.uuid4().hex[:24]}", lab, "user", typ=signed.AGENT,
+                                extra={"scope": list(AGENT_SCOPES_FOR_USER)})[0]
+        kind = "partner" if path.startswith(("/partner/", "/partner-auth/")) else "member"
+        if next(uses) % 10 == 0 or kind not in current:
+            current.update(member=member(), partner=manager())
+        return current[kind]
 
     return next_token
 
@@ -78,14 +103,14 @@ def send(api: Api, method: str, path: str, body: bytes, key: str, token: str | N
 def test_given_a_1_mb_body_on_any_route_then_413_payload_too_large_in_the_envelope(api, bad_input_lab, tokens,
                                                                                    method, path):
     body = raw_json({"email": "x" * (1 << 20)})
-    reply = send(api, method, concrete(path), body, bad_input_lab["apiKey"], tokens())
+    reply = send(api, method, concrete(path), body, bad_input_lab["apiKey"], tokens(path))
     envelope(reply, 413, "PAYLOAD_TOO_LARGE")
 
 
 @pytest.mark.parametrize("method, path", [(r.method, r.path.removeprefix("/api/v1")) for r in documented_routes()
                                           if r.method in ("GET", "DELETE")])
 def test_given_a_1_mb_body_on_a_get_or_delete_then_413_too(api, bad_input_lab, tokens, method, path):
-    reply = send(api, method, concrete(path), b"[" + b" " * (1 << 20) + b"]", bad_input_lab["apiKey"], tokens())
+    reply = send(api, method, concrete(path), b"[" + b" " * (1 << 20) + b"]", bad_input_lab["apiKey"], tokens(path))
     envelope(reply, 413, "PAYLOAD_TOO_LARGE")
 
 
@@ -124,7 +149,7 @@ NESTINGS = {
 @pytest.mark.parametrize("nesting", list(NESTINGS))
 def test_given_deeply_nested_json_on_any_route_then_a_400_never_a_500(api, bad_input_lab, tokens, method,
                                                                       path, nesting):
-    reply = send(api, method, concrete(path), NESTINGS[nesting], bad_input_lab["apiKey"], tokens())
+    reply = send(api, method, concrete(path), NESTINGS[nesting], bad_input_lab["apiKey"], tokens(path))
     if (method, path) in BODYLESS:
         envelope(reply, 404, "NOT_FOUND")  # the placeholder session is unknown; the body was never read
     else:
@@ -148,7 +173,7 @@ def test_given_a_body_that_is_not_declared_json_on_any_route_then_415(api, bad_i
     content_type = WRONG_TYPES[kind]
     headers = {"Content-Type": content_type} if content_type else {}
     reply = send(api, method, concrete(path), b'{"sessionId": "bad-input-session-0001"}', bad_input_lab["apiKey"],
-                 tokens(), headers=headers)
+                 tokens(path), headers=headers)
     envelope(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
@@ -195,16 +220,20 @@ ACCEPTED_EMAILS = {
     "cyrillic": "юля-{}@пример.рф",
     "capitals": "Jane.Doe-{}@Example.COM",
 }
+# The one spelling an address is kept in: the local part NFC and lower case, the domain in its ASCII form.
+ASCII_DOMAINS = {"bücher.de": "xn--bcher-kva.de", "例子.广告": "xn--fsqu00a.xn--4rr70v",
+                 "пример.рф": "xn--e1afmkfd.xn--p1ai"}
 
 
 @pytest.mark.parametrize("kind", list(ACCEPTED_EMAILS))
-def test_given_an_international_email_then_it_is_stored_as_sent_and_signs_in(api, demo, kind):
+def test_given_an_international_email_then_it_is_kept_in_its_one_spelling_and_signs_in_as_sent(api, demo, kind):
     key = demo["apiKeys"]["studio"]
     address = ACCEPTED_EMAILS[kind].format(uuid.uuid4().hex[:8])
     created = send(api, "POST", "/auth/register", raw_json({"email": address, "password": "securepassword"}), key,
                    None)
     assert created.status == 201, created.raw
-    expected = unicodedata.normalize("NFC", address).lower()
+    local, _, domain = unicodedata.normalize("NFC", address).lower().rpartition("@")
+    expected = f"{local}@{ASCII_DOMAINS.get(domain, domain)}"
     me = api.fresh().get("/users/me", api_key=key, token=created.data["accessToken"])
     assert me.data["email"] == expected
     login = send(api, "POST", "/auth/login", raw_json({"email": address, "password": "securepassword"}), key, None)
