@@ -75,7 +75,7 @@ def test_given_a_known_id_when_a_stranger_merges_or_selects_then_the_answer_show
     assert chosen.status == 200 and chosen.data["profile"] == nothing and chosen.data["coachId"] == 5
     for reply in (touched, merged, chosen):
         assert reply.data.get("resumeToken") is None
-        assert not {"67", "181", "97", "male"}  # none can be part of a timestamp & set(re.findall(r"\w+", str(reply.json)))
+        assert not {"67", "181", "97", "male"} & set(re.findall(r"\w+", str(reply.json)))  # none fits a timestamp
 
 
 def test_given_an_address_probing_unknown_ids_then_after_ten_misses_it_is_throttled_and_others_are_not(api, demo,
