@@ -54,6 +54,9 @@ _LABEL = f"[A-Za-z0-9{_LETTERS}](?:[A-Za-z0-9{_LETTERS}-]*[A-Za-z0-9{_LETTERS}])
 EMAIL_PATTERN = f"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~{_LETTERS}-]{{1,64}}@{_LABEL}(?:\\.{_LABEL})+$"
 
 
+_DOCUMENTED_DOMAIN = re.compile(f"{_LABEL}(?:\\.{_LABEL})+")
+
+
 def normalize_email(raw: str) -> str:
     """The one spelling of an address: NFC, lower case, and the domain in its ASCII (IDNA) form, so that
     `user@bücher.example` and `user@xn--bcher-kva.example` claim one account."""
@@ -89,7 +92,9 @@ def _email(value: str) -> str:
     """Valid as sent (UTS-46 would silently drop an invisible character such as U+200B), then in its one
     spelling."""
     email = normalize_email(value)
-    if not is_valid_email(email) or text.email_text_problem(text.nfc(value.strip()).lower()) is not None:
+    sent = text.nfc(value.strip())
+    if not is_valid_email(email) or text.email_text_problem(sent.lower()) is not None \
+            or not _DOCUMENTED_DOMAIN.fullmatch(sent.rpartition("@")[2]):  # a domain the document refuses
         raise ValueError("not a valid email address")
     return email
 
