@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
+from bench.embedded import embedded_table
 from bench.content import CapacityEstimate, Meter, _environment, item_bytes
 
 SIZES = (10, 10_000)
@@ -157,17 +158,8 @@ def main() -> None:
 
     _environment()
     os.environ["TABLE_NAME"] = "stvos-bench-bookings"
-    from local.dynamo import create_table, start_moto
-    from shared.db.repository import get_repository
-    from shared.settings import get_settings, reset_caches
 
-    server, endpoint = start_moto()
-    previous = os.environ.get("DYNAMODB_ENDPOINT")
-    os.environ["DYNAMODB_ENDPOINT"] = endpoint
-    reset_caches()
-    get_repository.cache_clear()
-    try:
-        create_table(get_repository().client, get_settings().table_name)
+    with embedded_table():
         started = time.perf_counter()
         by_size = {size: _run(size) for size in SIZES}
         print(f"\nTrainers and bookings: DynamoDB cost per request (warm, mean of {REPEAT}; seeded and measured in "
@@ -177,14 +169,6 @@ def main() -> None:
               "range shown only; a booking adds the member's own-index check only when refused, and one transaction\n"
               "(the booking, 10 trainer blocks of 5 minutes for 30 + 2x10 minutes, 6 member blocks). Both include the\n"
               "authorizer's revocation GetItem. Latency is against moto, whose Query walks the table in Python.")
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("DYNAMODB_ENDPOINT", None)
-        else:
-            os.environ["DYNAMODB_ENDPOINT"] = previous
-        reset_caches()
-        get_repository.cache_clear()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.bookings import TransactionCapacity
+from bench.embedded import embedded_table
 from bench.content import Meter, _environment
 
 SIZES = (100, 10_000)
@@ -97,17 +98,8 @@ def main() -> None:
 
     _environment()
     os.environ["TABLE_NAME"] = "stvos-bench-partner"
-    from local.dynamo import create_table, start_moto
-    from shared.db.repository import get_repository
-    from shared.settings import get_settings, reset_caches
 
-    server, endpoint = start_moto()
-    previous = os.environ.get("DYNAMODB_ENDPOINT")
-    os.environ["DYNAMODB_ENDPOINT"] = endpoint
-    reset_caches()
-    get_repository.cache_clear()
-    try:
-        create_table(get_repository().client, get_settings().table_name)
+    with embedded_table():
         started = time.perf_counter()
         by_size = {size: _run(size) for size in SIZES}
         print(f"\nPartner portal: DynamoDB cost per request (warm; seeded and measured in "
@@ -116,14 +108,6 @@ def main() -> None:
         print("Stats read one counters item and the dashboard at most 180 day items, whatever the number of\n"
               "vouchers or members; the list reads one index page. 500 codes: the batch item, 5 transactions of 100\n"
               "codes and the completing transaction. Latency is against moto, not DynamoDB.")
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("DYNAMODB_ENDPOINT", None)
-        else:
-            os.environ["DYNAMODB_ENDPOINT"] = previous
-        reset_caches()
-        get_repository.cache_clear()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.embedded import embedded_table
 from bench.content import Meter, _environment
 
 GENERATIONS = 60
@@ -173,9 +174,6 @@ def _costs(logs: int) -> dict[str, dict[str, float]]:
 def main() -> None:
     _environment()
     os.environ["TABLE_NAME"] = "stvos-bench-plans"
-    from local.dynamo import create_table, start_moto
-    from shared.db.repository import get_repository
-    from shared.settings import get_settings, reset_caches
 
     generation = _generation()
     print("\nPlan generation, rules engine in-process (ms over "
@@ -183,13 +181,7 @@ def main() -> None:
     print(f"{'plan':<11}{'p50':>8}{'p95':>8}")
     for name, (p50, p95) in generation.items():
         print(f"{name:<11}{p50:>8.1f}{p95:>8.1f}")
-    server, endpoint = start_moto()
-    previous = os.environ.get("DYNAMODB_ENDPOINT")
-    os.environ["DYNAMODB_ENDPOINT"] = endpoint
-    reset_caches()
-    get_repository.cache_clear()
-    try:
-        create_table(get_repository().client, get_settings().table_name)
+    with embedded_table():
         started = time.perf_counter()
         by_logs = {count: _costs(count) for count in LOG_COUNTS}
         print(f"\nPlans and progress: DynamoDB cost per request with {LOG_COUNTS[0]} and {LOG_COUNTS[1]:,} logs "
@@ -211,14 +203,6 @@ def main() -> None:
               "logs on 10 days, the 10,000-log member on all 90, hence more day items; more logs on the same days\n"
               "add none. WCU of a log is its transaction (not counted by the estimate). Latency is moto's, whose\n"
               "Query walks the table in Python: it grows with the table here, unlike DynamoDB's.")
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("DYNAMODB_ENDPOINT", None)
-        else:
-            os.environ["DYNAMODB_ENDPOINT"] = previous
-        reset_caches()
-        get_repository.cache_clear()
 
 
 if __name__ == "__main__":
