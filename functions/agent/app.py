@@ -12,6 +12,7 @@ member (shared/domain/agent_tools.py). They answer the agent's credential only: 
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query
+from fastapi.routing import APIRoute
 from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -62,11 +63,17 @@ class AgentCredential(View):
     scope: list[str] = field(["classes:read", "plans:read", "bookings:write"])
 
 
-@app.post(f"{API}/agent/credentials", response_model=Envelope.of(AgentCredential), responses=errors("UNAUTHORIZED"))
+# The worker, not the member, calls the exchange: its errors are the plain envelope (no `say` for the member to
+# hear), with `details.reason` telling the worker what to fix (its secret, or a ticket to drop).
 def exchange_ticket(body: TicketExchange,
                     x_agent_secret: Annotated[str, Header(max_length=256, description="The agent worker's secret")]
                     ) -> dict[str, Any]:
     return ok(agent_credentials.exchange(body.ticket, x_agent_secret))
+
+
+app.router.add_api_route(f"{API}/agent/credentials", exchange_ticket, methods=["POST"],
+                         response_model=Envelope.of(AgentCredential), responses=errors("UNAUTHORIZED"),
+                         route_class_override=APIRoute)
 
 
 # --- shared pieces of the tools' answers ------------------------------------------------------------------------

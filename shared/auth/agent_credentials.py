@@ -44,8 +44,14 @@ def issue_ticket(*, client_id: str, user_id: str, identity: str, scope: tuple[st
 
 
 def _refused(reason: str, client_id: str = "") -> AppError:
+    """A ticket the worker should drop (the room's member must start a new conversation), for the worker's log:
+    `details.reason` is `ticket` (unknown, used or expired) or `sign_in_ended` (the member's sign-in ended)."""
     security_event("agent-ticket-refused", reason=reason, clientId=client_id)
-    return AppError("UNAUTHORIZED", "The agent ticket is not valid (unknown, expired or already used)")
+    if reason.startswith("parent"):
+        return AppError("UNAUTHORIZED", "The member's sign-in behind this ticket has ended: leave the room",
+                        {"reason": "sign_in_ended"})
+    return AppError("UNAUTHORIZED", "The agent ticket is not valid (unknown, expired or already used): leave the room",
+                    {"reason": "ticket"})
 
 
 def exchange(ticket: str, worker_secret: str) -> dict[str, Any]:
@@ -53,7 +59,8 @@ def exchange(ticket: str, worker_secret: str) -> dict[str, Any]:
     sessionId, scope}`."""
     if not hmac.compare_digest(worker_secret.encode(), get_secret("agentWorkerSecret").encode()):
         security_event("agent-secret-refused")
-        raise AppError("UNAUTHORIZED", "The agent worker's secret is not valid")
+        raise AppError("UNAUTHORIZED", "The agent worker's secret is not valid: check the worker's configuration",
+                       {"reason": "worker_secret"})
     client_id, dot, _ = ticket.partition(SEPARATOR)
     if not dot or not client_id:
         raise _refused("malformed")

@@ -84,6 +84,30 @@ def test_given_an_expired_ticket_then_it_is_refused(api, demo, clock):
     assert reply.status == 401 and reply.code == "UNAUTHORIZED"
 
 
+def test_given_a_refused_exchange_then_the_worker_reads_what_to_fix_and_no_sentence_meant_for_the_member(
+        api, demo, new_member, clock):
+    key = demo["apiKeys"]["studio"]
+    member = new_member(key)
+    # Given a wrong worker secret, a used ticket, and a ticket whose member signed out everywhere
+    wrong_secret = exchange(api, ticket_of(member_room(api, key, member)), "not-the-worker-secret")
+    used = ticket_of(member_room(api, key, member))
+    assert exchange(api, used).status == 200
+    used_again = exchange(api, used)
+    pending = ticket_of(member_room(api, key, member))
+    assert api.post("/auth/logout", {"allDevices": True}, api_key=key, token=member["accessToken"]).status == 200
+    clock.advance(1)
+    signed_out = exchange(api, pending)
+    # Then each is 401 UNAUTHORIZED in the plain envelope, with the reason the worker acts on (fix its
+    # configuration, or leave the room), and no spoken `say` addressed to a member who is not the caller
+    reasons = []
+    for reply in (wrong_secret, used_again, signed_out):
+        assert reply.status == 401 and reply.code == "UNAUTHORIZED", reply.json
+        assert set(reply.json) == {"success", "error", "code", "details"}, reply.json
+        reasons.append(reply.json["details"]["reason"])
+    assert reasons == ["worker_secret", "ticket", "sign_in_ended"]
+    assert "configuration" in wrong_secret.json["error"] and "leave the room" in signed_out.json["error"]
+
+
 def _header_variants(credential: str) -> list[list[tuple[str, str]]]:
     return [
         [("Authorization", "Bearer " + " " * 4100 + credential)],
