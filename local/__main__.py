@@ -9,6 +9,7 @@ import sys
 import threading
 
 from local.stack import DEMO_FILE, LocalStack, running_demo
+from shared.http.paths import API
 
 
 def main() -> int:
@@ -38,7 +39,7 @@ def main() -> int:
         print(f"Cannot listen on {stack.host}:{stack.port}: {error}. Set PORT to another port.", file=sys.stderr)
         return 1
     demo = stack.demo
-    print(f"sTvOS local API on {stack.base_url}/api/v1  (DynamoDB: {stack.endpoint})")
+    print(f"sTvOS local API on {stack.base_url}{API}  (DynamoDB: {stack.endpoint})")
     if "apiKeys" in demo:
         print("API keys (also in .local/demo.json):")
         for name, key in demo["apiKeys"].items():
@@ -47,7 +48,7 @@ def main() -> int:
         for user in demo.get("users", []):
             print(f"User:     {user['email']} / {user['password']} ({user['role']}, {user['clientId']})")
         print("Coaches: ", ", ".join(f"{c['id']} {c['name']}" for c in demo["coaches"][:8]), "...")
-        print(f"Try: curl {stack.base_url}/api/v1/app/config -H 'X-API-Key: {demo['apiKeys']['studio']}'")
+        print(f"Try: curl {stack.base_url}{API}/app/config -H 'X-API-Key: {demo['apiKeys']['studio']}'")
     else:
         print(json.dumps(demo))
     print("Ctrl-C stops.")

@@ -10,6 +10,7 @@ from typing import Any
 from local.events import proxy_event
 from local.guide_examples import REQUEST_EXAMPLES
 from local.template import ROOT, Route, documented_routes
+from shared.http.paths import API
 
 EVENTS_DIR = ROOT / "events"
 SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
@@ -24,7 +25,7 @@ PARTNER_CONTEXT = {"clientId": "fitco-wellness", "userId": "stf_demo", "role": "
 
 
 def event_file_name(route: Route) -> str:
-    slug = re.sub(r"[{}]", "", route.path.removeprefix("/api/v1/")).replace("/", "-")
+    slug = re.sub(r"[{}]", "", route.path.removeprefix(f"{API}/")).replace("/", "-")
     return f"{route.function}.{route.method}.{slug}.json"
 
 

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from local.loader import load_function
 from local.guide_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from local.template import ROOT, Route, documented_routes
+from shared.http.paths import API
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
@@ -57,57 +58,56 @@ def _link(method: str, path: str, description: str, parameters: dict[str, str] |
 
 # OpenAPI links: where the id a success answers with is used next (clients read them; schemathesis follows them
 # in its stateful phase). (method, path of the answering route) -> {link name: link}
-_V1 = "/api/v1"
 _SESSION_ID = "$response.body#/data/session/id"
 _ONBOARDING_ID = "$response.body#/data/sessionId"
 LINKS: dict[tuple[str, str], dict[str, Any]] = {
-    ("GET", f"{_V1}/trainers/{{id}}/availability"): {
-        "HoldSlot": _link("POST", f"{_V1}/trainers/{{id}}/holds", "Hold the first slot offered",
+    ("GET", f"{API}/trainers/{{id}}/availability"): {
+        "HoldSlot": _link("POST", f"{API}/trainers/{{id}}/holds", "Hold the first slot offered",
                           {"id": "$response.body#/data/trainerId"},
                           {"serviceId": "$response.body#/data/serviceId", "slotId": "$response.body#/data/slots/0/id"}),
-        "BookSlot": _link("POST", f"{_V1}/trainers/{{id}}/book", "Book the first slot offered",
+        "BookSlot": _link("POST", f"{API}/trainers/{{id}}/book", "Book the first slot offered",
                           {"id": "$response.body#/data/trainerId"},
                           {"serviceId": "$response.body#/data/serviceId", "slotId": "$response.body#/data/slots/0/id"}),
     },
-    ("POST", f"{_V1}/trainers/{{id}}/book"): {
-        verb: _link(method, f"{_V1}/bookings/{{id}}{suffix}", text, {"id": "$response.body#/data/booking/id"})
+    ("POST", f"{API}/trainers/{{id}}/book"): {
+        verb: _link(method, f"{API}/bookings/{{id}}{suffix}", text, {"id": "$response.body#/data/booking/id"})
         for verb, method, suffix, text in (("GetBooking", "GET", "", "The booking just made"),
                                            ("CancelBooking", "POST", "/cancel", "Cancel it (or quote with dryRun)"),
                                            ("RescheduleBooking", "POST", "/reschedule", "Move it to another slot"),
                                            ("JoinCall", "POST", "/join", "Join its call inside the join window"))
     },
-    ("POST", f"{_V1}/sessions/start"): {
-        "ReportProgress": _link("POST", f"{_V1}/sessions/{{id}}/progress", "Heartbeats of the session just started",
+    ("POST", f"{API}/sessions/start"): {
+        "ReportProgress": _link("POST", f"{API}/sessions/{{id}}/progress", "Heartbeats of the session just started",
                                 {"id": _SESSION_ID}),
-        "Complete": _link("POST", f"{_V1}/sessions/{{id}}/complete", "Complete the session just started",
+        "Complete": _link("POST", f"{API}/sessions/{{id}}/complete", "Complete the session just started",
                           {"id": _SESSION_ID}),
     },
-    ("GET", f"{_V1}/content/classes"): {
-        "ClassDetail": _link("GET", f"{_V1}/content/classes/{{id}}", "The first class of the page",
+    ("GET", f"{API}/content/classes"): {
+        "ClassDetail": _link("GET", f"{API}/content/classes/{{id}}", "The first class of the page",
                              {"id": "$response.body#/data/items/0/id"}),
-        "StartSession": _link("POST", f"{_V1}/sessions/start", "Start watching the first class of the page",
+        "StartSession": _link("POST", f"{API}/sessions/start", "Start watching the first class of the page",
                               body={"classId": "$response.body#/data/items/0/id", "deviceType": "mobile"}),
     },
-    ("POST", f"{_V1}/onboarding/profile"): {
-        "ResumeProfile": _link("GET", f"{_V1}/onboarding/profile/{{sessionId}}", "Read the session back",
+    ("POST", f"{API}/onboarding/profile"): {
+        "ResumeProfile": _link("GET", f"{API}/onboarding/profile/{{sessionId}}", "Read the session back",
                                {"sessionId": _ONBOARDING_ID}),
-        "RecommendCoaches": _link("POST", f"{_V1}/onboarding/recommend-coaches", "Coaches for this profile",
+        "RecommendCoaches": _link("POST", f"{API}/onboarding/recommend-coaches", "Coaches for this profile",
                                   body={"sessionId": _ONBOARDING_ID}),
     },
-    ("POST", f"{_V1}/onboarding/recommend-coaches"): {
-        "SelectCoach": _link("POST", f"{_V1}/onboarding/select-coach", "Choose the best-ranked coach",
+    ("POST", f"{API}/onboarding/recommend-coaches"): {
+        "SelectCoach": _link("POST", f"{API}/onboarding/select-coach", "Choose the best-ranked coach",
                              body={"sessionId": _ONBOARDING_ID, "coachId": "$response.body#/data/coaches/0/id"}),
     },
-    ("POST", f"{_V1}/auth/register"): {
-        "Refresh": _link("POST", f"{_V1}/auth/refresh", "Trade the new refresh token for a fresh pair",
+    ("POST", f"{API}/auth/register"): {
+        "Refresh": _link("POST", f"{API}/auth/refresh", "Trade the new refresh token for a fresh pair",
                          body={"refreshToken": "$response.body#/data/refreshToken"}),
     },
-    ("POST", f"{_V1}/auth/login"): {
-        "Refresh": _link("POST", f"{_V1}/auth/refresh", "Trade the refresh token for a fresh pair",
+    ("POST", f"{API}/auth/login"): {
+        "Refresh": _link("POST", f"{API}/auth/refresh", "Trade the refresh token for a fresh pair",
                          body={"refreshToken": "$response.body#/data/refreshToken"}),
     },
-    ("POST", f"{_V1}/auth/refresh"): {
-        "RefreshAgain": _link("POST", f"{_V1}/auth/refresh", "Rotate again with the token just issued",
+    ("POST", f"{API}/auth/refresh"): {
+        "RefreshAgain": _link("POST", f"{API}/auth/refresh", "Rotate again with the token just issued",
                               body={"refreshToken": "$response.body#/data/refreshToken"}),
     },
 }

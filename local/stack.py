@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from local.template import ROOT
+from shared.http.paths import API
 
 # Development values only: AWS reads the real ones from Secrets Manager (the functions' *_SECRET_ARN).
 DEV_ENVIRONMENT = {
@@ -107,7 +108,7 @@ class LocalStack:
 
         self.server = make_server(Gateway(), self.host, self.port)
         self.port = self.server.server_address[1]
-        self.demo["baseUrl"] = f"{self.base_url}/api/v1"
+        self.demo["baseUrl"] = f"{self.base_url}{API}"
         self.demo["dynamodb"] = {"endpoint": self.endpoint, "table": get_settings().table_name}
         self.demo["pid"] = os.getpid()
         if self.demo_file and self.demo:

@@ -32,10 +32,11 @@ from shared.domain.onboarding import SESSION_ID_PATTERN
 from shared.errors import AppError, refused
 from shared.http.app_factory import ApiModel
 from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
+from shared.http.paths import API
 from shared.settings import get_secret, get_settings
 
 DEFAULT_AGENT = "fitness-coach"
-AGENT_EXCHANGE_PATH = "/api/v1/agent/credentials"
+AGENT_EXCHANGE_PATH = f"{API}/agent/credentials"
 DEFAULT_ROOM_LABEL = "voice"
 ROOM_SEPARATOR = ":"  # never in a client id (slugs) nor in a label: the text before the first one is the client
 CONTEXT_MAX_CHARS = 500

@@ -5,12 +5,13 @@ Handlers take the tenant only from here, never from the body or the path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Request
 
 from shared import clock
 from shared.errors import AppError
+from shared.http.paths import API
 from shared.logs import security_event
 
 
@@ -79,26 +80,25 @@ SCOPE_BOOKINGS = "bookings:write"
 AGENT_SCOPES_FOR_USER = (SCOPE_CLASSES, SCOPE_PLANS, SCOPE_BOOKINGS)
 AGENT_SCOPES_FOR_ONBOARDING = (SCOPE_ONBOARDING, SCOPE_CLASSES)
 
-API_PREFIX = "/api/v1"
 AGENT_ROUTES: dict[tuple[str, str], str] = {
-    ("POST", f"{API_PREFIX}/onboarding/profile"): SCOPE_ONBOARDING,
-    ("GET", f"{API_PREFIX}/onboarding/profile/{{sessionId}}"): SCOPE_ONBOARDING,
-    ("POST", f"{API_PREFIX}/onboarding/recommend-coaches"): SCOPE_ONBOARDING,
-    ("POST", f"{API_PREFIX}/onboarding/select-coach"): SCOPE_ONBOARDING,
-    ("GET", f"{API_PREFIX}/content/classes"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/content/classes/{{id}}"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/content/search"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/content/categories"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/agent/tools"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/agent/context"): SCOPE_PLANS,
-    ("GET", f"{API_PREFIX}/agent/daily-plan"): SCOPE_PLANS,
-    ("GET", f"{API_PREFIX}/agent/plans"): SCOPE_PLANS,
-    ("GET", f"{API_PREFIX}/agent/progress"): SCOPE_PLANS,
-    ("GET", f"{API_PREFIX}/agent/class-recommendations"): SCOPE_CLASSES,
-    ("GET", f"{API_PREFIX}/agent/bookings"): SCOPE_BOOKINGS,
-    ("GET", f"{API_PREFIX}/agent/trainer-slots"): SCOPE_BOOKINGS,
-    ("POST", f"{API_PREFIX}/agent/proposals"): SCOPE_BOOKINGS,
-    ("POST", f"{API_PREFIX}/agent/proposals/{{id}}/confirm"): SCOPE_BOOKINGS,
+    ("POST", f"{API}/onboarding/profile"): SCOPE_ONBOARDING,
+    ("GET", f"{API}/onboarding/profile/{{sessionId}}"): SCOPE_ONBOARDING,
+    ("POST", f"{API}/onboarding/recommend-coaches"): SCOPE_ONBOARDING,
+    ("POST", f"{API}/onboarding/select-coach"): SCOPE_ONBOARDING,
+    ("GET", f"{API}/content/classes"): SCOPE_CLASSES,
+    ("GET", f"{API}/content/classes/{{id}}"): SCOPE_CLASSES,
+    ("GET", f"{API}/content/search"): SCOPE_CLASSES,
+    ("GET", f"{API}/content/categories"): SCOPE_CLASSES,
+    ("GET", f"{API}/agent/tools"): SCOPE_CLASSES,
+    ("GET", f"{API}/agent/context"): SCOPE_PLANS,
+    ("GET", f"{API}/agent/daily-plan"): SCOPE_PLANS,
+    ("GET", f"{API}/agent/plans"): SCOPE_PLANS,
+    ("GET", f"{API}/agent/progress"): SCOPE_PLANS,
+    ("GET", f"{API}/agent/class-recommendations"): SCOPE_CLASSES,
+    ("GET", f"{API}/agent/bookings"): SCOPE_BOOKINGS,
+    ("GET", f"{API}/agent/trainer-slots"): SCOPE_BOOKINGS,
+    ("POST", f"{API}/agent/proposals"): SCOPE_BOOKINGS,
+    ("POST", f"{API}/agent/proposals/{{id}}/confirm"): SCOPE_BOOKINGS,
 }
 
 
@@ -162,7 +162,8 @@ def _has_role(found: Caller, roles: tuple[str, ...]) -> Caller:
     return found
 
 
-def require_role(*roles: str):
+def require_role(*roles: str) -> Callable[[Request], Caller]:
+    """A dependency: the signed-in caller, if it holds one of `roles`."""
     def check(request: Request) -> Caller:
         return _has_role(user_caller(request), roles)
     return check
@@ -205,7 +206,7 @@ def tenant(request: Request) -> Tenant:
     return Tenant(found, client)
 
 
-def require_tenant_role(*roles: str):
+def require_tenant_role(*roles: str) -> Callable[[Request], Tenant]:
     """The tenant of a signed-in caller holding one of `roles` (studio admin routes)."""
     def check(request: Request) -> Tenant:
         found = tenant(request)
