@@ -153,19 +153,23 @@ def catalog_pk(client_id: str) -> str:
     return f"{client_pk(client_id)}#CATALOG"
 
 
-def coach(client_id: str, coach_id: int) -> Key:
-    return _key(catalog_pk(client_id), f"COACH#{coach_id:08d}")
-
-
 COACH_PREFIX = "COACH#"  # sk_prefix of every coach in catalog_pk(client): one Query lists a client's coaches
+CATEGORY_PREFIX = "CATEGORY#"  # ... of every category
+CLASS_PREFIX = "CLASS#"  # ... of every class
+FEATURED_PREFIX = "FEATURED#"  # ... of the editorial shelf's entries, in editorial order
+LIVE_PREFIX = "LIVE#"  # ... of the live schedule's entries, soonest first
+
+
+def coach(client_id: str, coach_id: int) -> Key:
+    return _key(catalog_pk(client_id), f"{COACH_PREFIX}{coach_id:08d}")
 
 
 def category(client_id: str, category_id: int) -> Key:
-    return _key(catalog_pk(client_id), f"CATEGORY#{category_id:08d}")
+    return _key(catalog_pk(client_id), f"{CATEGORY_PREFIX}{category_id:08d}")
 
 
 def klass(client_id: str, class_id: int) -> Key:
-    return _key(catalog_pk(client_id), f"CLASS#{class_id:08d}")
+    return _key(catalog_pk(client_id), f"{CLASS_PREFIX}{class_id:08d}")
 
 
 def classes_index(client_id: str) -> str:
@@ -175,12 +179,17 @@ def classes_index(client_id: str) -> str:
 
 def featured_entry(client_id: str, rank: int, class_id: int) -> Key:
     """The editorial shelf: one entry per featured class, in editorial order."""
-    return _key(catalog_pk(client_id), f"FEATURED#{rank:06d}#{class_id:08d}")
+    return _key(catalog_pk(client_id), f"{FEATURED_PREFIX}{rank:06d}#{class_id:08d}")
 
 
 def live_entry(client_id: str, scheduled_at: str, class_id: int) -> Key:
     """The live schedule: one entry per scheduled live class, soonest first."""
-    return _key(catalog_pk(client_id), f"LIVE#{scheduled_at}#{class_id:08d}")
+    return _key(catalog_pk(client_id), f"{LIVE_PREFIX}{scheduled_at}#{class_id:08d}")
+
+
+def live_entries_since(scheduled_at: str) -> tuple[str, str]:
+    """sk_between of the live schedule's entries scheduled at or after `scheduled_at` (an ISO instant)."""
+    return f"{LIVE_PREFIX}{scheduled_at}", f"{LIVE_PREFIX}~"
 
 
 # --- users -----------------------------------------------------------------------------------------------
@@ -192,9 +201,12 @@ def user(client_id: str, user_id: str) -> Key:
     return _key(user_pk(client_id, user_id), "PROFILE")
 
 
+SESSION_PREFIX = "SESSION#"  # sk_prefix of a user's viewing sessions in user_pk(client, user)
+
+
 def viewing_session(client_id: str, user_id: str, session_id: str) -> Key:
     """A viewing session (ids sort by start time, so the SESSION# prefix reads newest first in reverse)."""
-    return _key(user_pk(client_id, user_id), f"SESSION#{session_id}")
+    return _key(user_pk(client_id, user_id), f"{SESSION_PREFIX}{session_id}")
 
 
 def continue_watching(client_id: str, user_id: str, class_id: int) -> Key:
@@ -252,9 +264,12 @@ def token_revocation(client_id: str, user_id: str) -> Key:
     return _key(f"{client_pk(client_id)}#REVOKED#{user_id}", "REVOKED")
 
 
+PASSWORD_RESET_PREFIX = "PWRESET#"  # sk_prefix of a user's pending resets in user_pk(client, user)
+
+
 def password_reset(client_id: str, user_id: str, token_hash: str) -> Key:
     """A pending password reset (the token's SHA-256 only), in the user partition, with a TTL."""
-    return _key(user_pk(client_id, user_id), f"PWRESET#{token_hash}")
+    return _key(user_pk(client_id, user_id), f"{PASSWORD_RESET_PREFIX}{token_hash}")
 
 
 def password_reset_index(token_hash: str) -> str:

@@ -65,8 +65,8 @@ def people(client_id: str) -> People:
         return hit[1]
     repo = get_repository()
     pk = keys.catalog_pk(client_id)
-    found = People(coaches={int(c["id"]): c for c in repo.query(pk, sk_prefix="COACH#")},
-                   categories={int(c["id"]): c for c in repo.query(pk, sk_prefix="CATEGORY#")})
+    found = People(coaches={int(c["id"]): c for c in repo.query(pk, sk_prefix=keys.COACH_PREFIX)},
+                   categories={int(c["id"]): c for c in repo.query(pk, sk_prefix=keys.CATEGORY_PREFIX)})
     with _lock:
         _people[client_id] = (clock.now() + PEOPLE_CACHE_SECONDS, found)
     return found
@@ -77,7 +77,7 @@ def all_classes(client_id: str) -> list[dict[str, Any]]:
     hit = _classes.get(client_id)
     if hit and _fresh(hit[0], CLASSES_CACHE_SECONDS):
         return hit[1]
-    items = [c for c in get_repository().query(keys.catalog_pk(client_id), sk_prefix="CLASS#") if is_active(c)]
+    items = [c for c in get_repository().query(keys.catalog_pk(client_id), sk_prefix=keys.CLASS_PREFIX) if is_active(c)]
     for item in items:
         item["_search"] = None  # search tokens are computed on first use
     with _lock:
@@ -140,9 +140,9 @@ def shelf_reads(client_id: str) -> tuple[list[int], list[int], list[dict[str, An
     repo = get_repository()
     pk = keys.catalog_pk(client_id)
     now = clock.now()
-    featured = [int(e["classId"]) for e in repo.query(pk, sk_prefix="FEATURED#", limit=SHELF_SIZE + 2)]
-    live_from = f"LIVE#{clock.iso(now - LIVE_GRACE_SECONDS)}"
-    live = [int(e["classId"]) for e in repo.query(pk, sk_between=(live_from, "LIVE#~"), limit=SHELF_SIZE + 2)]
+    featured = [int(e["classId"]) for e in repo.query(pk, sk_prefix=keys.FEATURED_PREFIX, limit=SHELF_SIZE + 2)]
+    live = [int(e["classId"]) for e in repo.query(pk, sk_between=keys.live_entries_since(
+        clock.iso(now - LIVE_GRACE_SECONDS)), limit=SHELF_SIZE + 2)]
     newest = repo.query(keys.classes_index(client_id), index="GSI1", forward=False, limit=SHELF_SIZE + 2,
                         sk_between=(clock.iso(now - NEW_WINDOW_SECONDS), clock.iso(now) + "~"))
     return featured, live, newest

@@ -271,7 +271,7 @@ def get_member(client_id: str, partner_id: str, user_id: str, *, show_email: boo
     views = _with_accounts(client_id, [attribution], show_email)
     if not views:
         raise AppError("NOT_FOUND", "Member not found")
-    sessions = repo.query(keys.user_pk(client_id, user_id), sk_prefix="SESSION#", forward=False, limit=10)
+    sessions = repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.SESSION_PREFIX, forward=False, limit=10)
     return {"member": {**views[0], "recentSessions": [_session_view(s) for s in sessions]}}
 
 

@@ -138,7 +138,7 @@ def reset(caller: Caller, body: ResetBody) -> dict[str, Any]:
                       "updatedAt = :t", "attribute_exists(PK)",
                       values={":h": passwords.hash_password(body.password), ":t": clock.iso()}),
     ], ["token", "user"], {"token": _bad_token(), "user": _bad_token()})
-    for other in repo.query(keys.user_pk(client_id, user_id), sk_prefix="PWRESET#", consistent=True):
+    for other in repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.PASSWORD_RESET_PREFIX, consistent=True):
         repo.delete({"PK": other["PK"], "SK": other["SK"]})
     refresh_tokens.revoke_all(client_id, user_id)
     revoke_access_tokens(client_id, user_id)

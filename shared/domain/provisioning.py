@@ -240,8 +240,8 @@ def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int 
 
     repo = get_repository()
     catalog = keys.catalog_pk(client_id)
-    coach_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix="COACH#")}
-    category_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix="CATEGORY#")}
+    coach_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix=keys.COACH_PREFIX)}
+    category_ids = {int(c["id"]) for c in repo.query(catalog, sk_prefix=keys.CATEGORY_PREFIX)}
     for spec in specs:
         if spec["trainer_id"] not in coach_ids or spec["category_id"] not in category_ids:
             raise AppError("VALIDATION_ERROR", f"Class {spec['name']!r}: trainer or category not in this client")

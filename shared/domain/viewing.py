@@ -454,11 +454,11 @@ def history(client_id: str, user_id: str, page: int, limit: int, cursor: str | N
     stats = repo.get(keys.viewing_stats(client_id, user_id)) or {}
     if cursor:
         position = decode_cursor(cursor, _history_position)
-        page, after = int(position["page"]), f"SESSION#{position['after']}"
-        newer = repo.query(pk, sk_between=("SESSION#", after), forward=False, limit=limit + 2)
+        page, after = int(position["page"]), keys.viewing_session(client_id, user_id, position["after"])["SK"]
+        newer = repo.query(pk, sk_between=(keys.SESSION_PREFIX, after), forward=False, limit=limit + 2)
         shown = [s for s in newer if s["SK"] < after][:limit + 1]
     else:
-        shown = repo.query(pk, sk_prefix="SESSION#", forward=False, limit=page * limit + 1)[(page - 1) * limit:]
+        shown = repo.query(pk, sk_prefix=keys.SESSION_PREFIX, forward=False, limit=page * limit + 1)[(page - 1) * limit:]
     items, more = shown[:limit], len(shown) > limit
     total = int(stats.get("sessionsCount") or 0)
     return {"items": [view(s) for s in items], "pagination": pagination(max(total, len(items)), page, limit),
