@@ -9,6 +9,7 @@ from mangum import Mangum
 from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import clients, vouchers
+from shared.errors import not_found
 from shared.http.app_factory import API, create_app, ok
 from shared.http.caller import AnyCaller, client_id_of
 from shared.http.envelope import Envelope, View, field
@@ -47,13 +48,13 @@ class AppConfig(View):
 
 
 class JoinLink(View):
-    """A voucher's deep link: whether the code works, and whose app it opens. An unknown code answers like
-    POST /auth/voucher/validate does: `valid: false`, `reason: not_found`, and nothing else known."""
+    """A voucher's deep link: whether the code works, and whose app it opens. A code no client issued is
+    404 NOT_FOUND (the link leads nowhere); an expired, used-up or revoked one answers here with its reason."""
     code: str = field("STUDIO-ABC123", "The code, upper case")
     valid: bool = field(True, "Whether the code can be used to register now")
-    reason: VoucherReason | None = field(None, "Why it cannot; null when valid")
-    voucher: VoucherView | None = field(None, "null when the code is unknown")
-    client: ClientSummary | None = field(None, "The client whose app the code opens; null when unknown")
+    reason: VoucherReason | None = field(None, "Why it cannot (expired, redeemed, revoked); null when valid")
+    voucher: VoucherView
+    client: ClientSummary  # the client whose app the code opens
     partner: PartnerRef | None = field(None, "The partner that handed the code out")
     deepLink: str = field("studiostv://join/STUDIO-ABC123")
 
@@ -66,12 +67,12 @@ def app_config(caller: AnyCaller) -> dict[str, Any]:
 @app.get(f"{API}/app/join/{{code}}", operation_id="openJoinLink", response_model=Envelope.of(JoinLink))
 def join(code: str = Path(pattern=vouchers.CODE_PATTERN, description="A voucher code (letters, digits, dashes)")
          ) -> dict[str, Any]:
+    """The deep link studiostv://join/CODE opens a voucher: 404 NOT_FOUND when no active client issued the code
+    (POST /auth/voucher/validate, the registration form's question, answers `valid: false, reason: not_found`)."""
     voucher = vouchers.get_voucher(code)
     client = clients.get_client(voucher["clientId"]) if voucher else None
     if voucher is None or client is None:
-        known = vouchers.normalize(code)
-        return ok({"code": known, "valid": False, "reason": "not_found", "voucher": None, "client": None,
-                   "partner": None, "deepLink": f"studiostv://join/{known}"})
+        raise not_found("Voucher")
     valid, reason = vouchers.state(voucher)
     partner = get_repository().get(keys.partner(client["id"], voucher["partnerId"])) \
         if voucher.get("partnerId") else None

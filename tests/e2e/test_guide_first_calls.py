@@ -58,15 +58,31 @@ def test_given_a_voucher_code_when_opening_the_deep_link_then_validity_branding_
     assert data["partner"] == {"id": demo["partner"]["id"], "name": "FitCo Benefits"}
 
 
-def test_given_an_unknown_code_when_opening_the_deep_link_then_the_same_answer_as_validating_it(api, demo):
-    # Given: a code no client issued. When: the deep link is opened, and the code is validated with a key
+def test_given_an_unknown_code_when_opening_the_deep_link_then_404_and_validating_it_says_not_found(api, demo):
+    # Given: a code no client issued
+    # When: the deep link is opened (no key), and the registration form validates the code with a key
     reply = api.get("/app/join/nope-nope-nope")
     validated = api.post("/auth/voucher/validate", {"code": "NOPE-NOPE-NOPE"}, api_key=demo["apiKeys"]["studio"])
-    # Then: one convention for one question: 200, valid false, reason not_found, nothing else known
-    assert reply.status == 200 and validated.status == 200
-    assert reply.data == {"code": "NOPE-NOPE-NOPE", "valid": False, "reason": "not_found", "voucher": None,
-                          "client": None, "partner": None, "deepLink": "studiostv://join/NOPE-NOPE-NOPE"}
-    assert (validated.data["valid"], validated.data["reason"], validated.data["client"]) == (False, "not_found", None)
+    # Then: the link leads nowhere: 404 NOT_FOUND in the envelope, nothing of any client
+    assert reply.status == 404
+    assert reply.json == {"success": False, "error": "Voucher not found", "code": "NOT_FOUND", "details": {}}
+    # And: the form's question is answered, with the reason the app shows
+    assert validated.status == 200
+    assert validated.data == {"valid": False, "reason": "not_found", "voucher": None, "partner": None,
+                              "client": None}
+
+
+def test_given_a_used_up_or_revoked_code_when_opening_the_deep_link_then_200_with_its_reason_and_client(api, demo):
+    # Given: a FitCo Benefits code a member redeemed, and one the partner revoked (the seeded portal's)
+    for kind, reason in (("redeemed", "redeemed"), ("revoked", "revoked")):
+        code = demo["partnerPortal"][kind][0]
+        # When: its deep link is opened
+        reply = api.get(f"/app/join/{code}")
+        # Then: the code is known, so the app learns whose it is and why it no longer works
+        assert reply.status == 200, reply.json
+        assert (reply.data["valid"], reply.data["reason"], reply.data["voucher"]["status"]) == (False, reason, reason)
+        assert reply.data["client"]["id"] == demo["clients"]["partner"]["id"]
+        assert reply.data["partner"] == {"id": demo["partner"]["id"], "name": "FitCo Benefits"}
 
 
 def test_given_health_detailed_then_dynamodb_is_reported_reachable(api):
