@@ -12,7 +12,7 @@ from mangum import Mangum
 from pydantic import AfterValidator, Field, StringConstraints
 
 from shared.domain import admin, partner_staff, partner_vouchers, provisioning, text
-from shared.domain.accounts import Email, Password
+from shared.domain.accounts import Email, Password, normalize_email
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import Caller, require_role
 from shared.http.envelope import Envelope, Instant, View, field, optional
@@ -224,8 +224,8 @@ def list_keys(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
 def issue_key(body: NewKey, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
-    raw, record = provisioning.issue_api_key(clientId, label=body.label)
-    admin.record(_actor(caller), "key.issue", clientId, record["keyId"], {"label": body.label})
+    raw, record = provisioning.issue_api_key(clientId, label=body.label, audit=admin.audited(
+        _actor(caller), "key.issue", clientId, {"label": body.label}, target="keyId"))
     return ok({"apiKey": raw, "keyId": record["keyId"], "clientId": clientId})
 
 
@@ -235,8 +235,8 @@ def revoke_key(caller: AdminCaller, clientId: ClientId,
                keyId: Annotated[str, Path(pattern=r"^key_[0-9a-f]{12}$")]) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
-    provisioning.revoke_api_key(clientId, keyId)
-    admin.record(_actor(caller), "key.revoke", clientId, keyId)
+    provisioning.revoke_api_key(clientId, keyId,
+                                audit=admin.audited(_actor(caller), "key.revoke", clientId, target="keyId"))
     return ok({"revoked": keyId})
 
 
@@ -252,8 +252,9 @@ def list_partners(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
 def create_partner(body: NewPartner, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     admin.require_platform(caller.role)
-    partner = provisioning.create_partner(clientId, body.name, partner_id=body.id or provisioning.slug(body.name))
-    admin.record(_actor(caller), "partner.create", clientId, partner["id"], {"name": body.name})
+    partner = provisioning.create_partner(clientId, body.name, partner_id=body.id or provisioning.slug(body.name),
+                                          audit=admin.audited(_actor(caller), "partner.create", clientId,
+                                                              {"name": body.name}))
     return ok({"id": partner["id"], "name": partner["name"], "clientId": clientId, "members": 0,
                "createdAt": partner["createdAt"]})
 
@@ -282,10 +283,10 @@ def list_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId) ->
 def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,
                  partnerId: PartnerId) -> dict[str, Any]:
     _client(caller, clientId)
-    staff = partner_staff.create_staff(clientId, partnerId, body.email, body.password, name=body.name or "",
-                                       role=body.role)
-    admin.record(_actor(caller), "partner_staff.create", clientId, staff["id"],
-                 {"partnerId": partnerId, "email": staff["email"], "role": body.role})
+    staff = partner_staff.create_staff(
+        clientId, partnerId, body.email, body.password, name=body.name or "", role=body.role,
+        audit=admin.audited(_actor(caller), "partner_staff.create", clientId,
+                            {"partnerId": partnerId, "email": normalize_email(body.email), "role": body.role}))
     return ok(partner_staff.staff_view(staff))
 
 
@@ -294,8 +295,8 @@ def create_staff(body: NewStaff, caller: AdminCaller, clientId: ClientId,
 def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId,
                  staffId: Annotated[str, Path(pattern=r"^stf_[0-9a-f]{24}$")]) -> dict[str, Any]:
     _client(caller, clientId)
-    removed = partner_staff.remove_staff(clientId, partnerId, staffId)
-    admin.record(_actor(caller), "partner_staff.delete", clientId, staffId, {"partnerId": partnerId})
+    removed = partner_staff.remove_staff(clientId, partnerId, staffId, audit=admin.audited(
+        _actor(caller), "partner_staff.delete", clientId, {"partnerId": partnerId}))
     return ok(removed)
 
 
@@ -303,8 +304,8 @@ def delete_staff(caller: AdminCaller, clientId: ClientId, partnerId: PartnerId,
           responses=errors("FORBIDDEN"))
 def create_category(body: NewCategory, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
-    category = provisioning.create_category(clientId, body.name, sort_order=body.sortOrder)
-    admin.record(_actor(caller), "category.create", clientId, str(category["id"]), body.model_dump())
+    category = provisioning.create_category(clientId, body.name, sort_order=body.sortOrder, audit=admin.audited(
+        _actor(caller), "category.create", clientId, body.model_dump()))
     return ok({"id": category["id"], "name": category["name"]})
 
 
@@ -313,8 +314,8 @@ def create_category(body: NewCategory, caller: AdminCaller, clientId: ClientId) 
 def create_coach(body: NewCoach, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
     coach = provisioning.create_coach(clientId, body.name, specialties=list(body.specialties),
-                                      levels=list(body.levels), bio=body.bio)
-    admin.record(_actor(caller), "coach.create", clientId, str(coach["id"]), body.model_dump())
+                                      levels=list(body.levels), bio=body.bio,
+                                      audit=admin.audited(_actor(caller), "coach.create", clientId, body.model_dump()))
     return ok({"id": coach["id"], "name": coach["name"]})
 
 
@@ -324,8 +325,8 @@ def create_class(body: NewClass, caller: AdminCaller, clientId: ClientId) -> dic
     _client(caller, clientId)
     klass = provisioning.create_class(clientId, body.name, trainer_id=body.trainerId, category_id=body.categoryId,
                                       duration=body.duration, intensity=body.intensity, is_premium=body.isPremium,
-                                      featured_rank=body.featuredRank)
-    admin.record(_actor(caller), "class.create", clientId, str(klass["id"]), body.model_dump())
+                                      featured_rank=body.featuredRank,
+                                      audit=admin.audited(_actor(caller), "class.create", clientId, body.model_dump()))
     return ok({"id": klass["id"], "name": klass["name"]})
 
 
@@ -333,10 +334,8 @@ def create_class(body: NewClass, caller: AdminCaller, clientId: ClientId) -> dic
           responses=errors("FORBIDDEN", "CONFLICT"))
 def create_vouchers(body: NewVouchers, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
     _client(caller, clientId)
-    made = [provisioning.create_voucher(clientId, partner_id=body.partnerId, prefix=body.prefix or "",
-                                        expires_in_days=body.days) for _ in range(body.count)]
-    admin.record(_actor(caller), "vouchers.create", clientId, body.partnerId or clientId,
-                 {"count": body.count, "partnerId": body.partnerId, "codes": [v["code"] for v in made]})
+    made = admin.create_vouchers(_actor(caller), clientId, count=body.count, partner_id=body.partnerId,
+                                 prefix=body.prefix or "", days=body.days)
     return ok({"items": [{"code": v["code"], "expiresAt": v["expiresAt"]} for v in made]})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import botocore.session
 from botocore.config import Config
@@ -340,6 +340,10 @@ class Action:
         if self.values:
             body["ExpressionAttributeValues"] = serialize(self.values)
         return {self.kind: body}
+
+
+# An action to run in the same transaction as the write of a record, made from that record (an audit entry)
+RecordAction = Callable[[Item], Action]
 
 
 def make_client(endpoint: str | None = None, region: str | None = None) -> Any:

@@ -6,8 +6,10 @@ partner_staff.py's, the same code the admin CLI runs.
 
 Audit: each write of the admin API leaves one entry (who: user, client and role; what: the action, the target
 and the fields sent, never a secret; when), in the client's partition (`keys.audit_entry`), listed by month
-in GSI1 for platform admins. An entry is written after the write it records succeeded; a write whose entry
-could not be written answers 503 and says so, and the write stands (each is safe to repeat or undo).
+in GSI1 for platform admins. The entry is one more action of the transaction that makes the change
+(`audited(...)` is handed to the domain write, which adds it given the record it writes): a change without its
+entry, or an entry of a change that did not happen, cannot exist. Voucher codes are written in transactions of
+at most VOUCHERS_PER_TRANSACTION codes, each with the entry naming its codes.
 """
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from typing import Any
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import get_repository
-from shared.domain import provisioning
+from shared.db.repository import Action, RecordAction, get_repository
+from shared.domain import partner_vouchers, provisioning, vouchers
 from shared.errors import AppError
 
 PLATFORM, CLIENT_ADMIN = "platform_admin", "client_admin"
 ADMIN_ROLES = (PLATFORM, CLIENT_ADMIN)
+VOUCHER_CHECKS = 4  # a voucher transaction's other actions: client, partner, counters, the audit entry
+VOUCHERS_PER_TRANSACTION = 100 - VOUCHER_CHECKS  # DynamoDB takes at most 100 actions per transaction
 
 
 def may_act_on(role: str, own_client: str, client_id: str) -> bool:
@@ -44,16 +48,24 @@ def require_platform(role: str) -> None:
         raise AppError("FORBIDDEN", "Only a platform admin may do this")
 
 
-def record(actor: dict[str, str], action: str, client_id: str | None, target: str,
-           details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write one audit entry and return it."""
+def entry(actor: dict[str, str], action: str, client_id: str | None, target: str,
+          details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One audit entry as stored (pure but for the clock and its random id)."""
     at = clock.iso()
     entry_id = "aud_" + secrets.token_hex(8)
-    entry = {**keys.audit_entry(client_id, at, entry_id), "id": entry_id, "at": at, "actor": actor,
-             "action": action, "clientId": client_id, "target": target, "details": details or {},
-             "GSI1PK": keys.audit_index(at[:7]), "GSI1SK": f"{at}#{entry_id}"}
-    get_repository().put(entry, condition="attribute_not_exists(PK)")
-    return entry
+    return {**keys.audit_entry(client_id, at, entry_id), "id": entry_id, "at": at, "actor": actor,
+            "action": action, "clientId": client_id, "target": target, "details": details or {},
+            "GSI1PK": keys.audit_index(at[:7]), "GSI1SK": f"{at}#{entry_id}"}
+
+
+def audited(actor: dict[str, str], action: str, client_id: str | None, details: dict[str, Any] | None = None,
+            *, target: str = "id") -> RecordAction:
+    """The audit entry's put for the transaction that writes a record: given the record, an action naming it
+    (its `target` attribute, "id" by default) as the change's target."""
+    def put(record: dict[str, Any]) -> Action:
+        return Action.put(entry(actor, action, client_id, str(record[target]), details), "attribute_not_exists(PK)")
+
+    return put
 
 
 def audit_view(entry: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +94,24 @@ def client_view(client: dict[str, Any]) -> dict[str, Any]:
 
 def create_client(actor: dict[str, str], name: str, *, client_id: str | None, branding: dict[str, str] | None,
                   features: dict[str, bool] | None, requires_voucher: bool) -> dict[str, Any]:
-    client = provisioning.create_client(name, client_id=client_id or provisioning.slug(name), branding=branding,
-                                        features=features, requires_voucher=requires_voucher)
-    record(actor, "client.create", client["id"], client["id"],
-           {"name": name, "requiresVoucher": requires_voucher, "features": features or {}})
+    client_id = client_id or provisioning.slug(name)
+    client = provisioning.create_client(
+        name, client_id=client_id, branding=branding, features=features, requires_voucher=requires_voucher,
+        audit=audited(actor, "client.create", client_id,
+                      {"name": name, "requiresVoucher": requires_voucher, "features": features or {}}))
     return client_view(client)
+
+
+def create_vouchers(actor: dict[str, str], client_id: str, *, count: int, partner_id: str | None, prefix: str,
+                    days: int) -> list[dict[str, Any]]:
+    """`count` codes of the client (a partner's when `partner_id`), in transactions of at most
+    VOUCHERS_PER_TRANSACTION codes, each with its own audit entry listing the codes it made."""
+    expires_at = clock.iso(clock.now() + days * 86400)
+    made: list[dict[str, Any]] = []
+    while len(made) < count:
+        codes = sorted({vouchers.new_code(prefix) for _ in range(min(VOUCHERS_PER_TRANSACTION, count - len(made)))})
+        audit = Action.put(entry(actor, "vouchers.create", client_id, partner_id or client_id,
+                                 {"count": len(codes), "partnerId": partner_id, "codes": codes}),
+                           "attribute_not_exists(PK)")
+        made += partner_vouchers.create_codes(client_id, partner_id, codes, expires_at=expires_at, also=[audit])
+    return made

@@ -19,7 +19,7 @@ from shared import clock, ratelimit
 from shared.auth import partner_tokens, passwords, tokens
 from shared.auth.revocation import deleted_record, revoke_access_tokens
 from shared.db import keys
-from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.db.repository import Action, RecordAction, TransactionFailed, get_repository
 from shared.domain import accounts, refresh_tokens
 from shared.errors import AppError
 from shared.logs import security_event
@@ -55,8 +55,9 @@ def get_partner(client_id: str, partner_id: str) -> dict[str, Any]:
 
 # --- accounts ------------------------------------------------------------------------------------------------
 def create_staff(client_id: str, partner_id: str, email: str, password: str, *, name: str = "",
-                 role: str = "viewer") -> dict[str, Any]:
-    """A staff account of an existing partner: profile and email claim in one transaction."""
+                 role: str = "viewer", audit: RecordAction | None = None) -> dict[str, Any]:
+    """A staff account of an existing partner: profile and email claim (and the admin API's audit entry, given
+    the account) in one transaction."""
     if role not in ROLES:
         raise AppError("VALIDATION_ERROR", f"role must be one of {', '.join(ROLES)}",
                        [{"field": "role", "reason": f"one of {', '.join(ROLES)}"}])
@@ -78,6 +79,7 @@ def create_staff(client_id: str, partner_id: str, email: str, password: str, *, 
             Action.check(keys.partner(client_id, partner_id), "attribute_exists(PK)"),
             Action.put(staff, "attribute_not_exists(PK)"),
             Action.put(claim, "attribute_not_exists(PK)"),
+            *([audit(staff)] if audit else []),
         ])
     except TransactionFailed as failed:
         if failed.reasons[0] == "ConditionalCheckFailed":
@@ -93,8 +95,10 @@ def list_staff(client_id: str, partner_id: str) -> list[dict[str, Any]]:
     return [staff_view(s) for s in items if s.get("status") == "active"]
 
 
-def remove_staff(client_id: str, partner_id: str, staff_id: str) -> dict[str, Any]:
-    """Delete the account and its email claim; its logins end and its access tokens stop at once."""
+def remove_staff(client_id: str, partner_id: str, staff_id: str,
+                 audit: RecordAction | None = None) -> dict[str, Any]:
+    """Delete the account and its email claim (with the admin API's audit entry, given the account, in the same
+    transaction); its logins end and its access tokens stop at once."""
     repo = get_repository()
     staff = repo.get(keys.partner_staff(client_id, partner_id, staff_id), consistent=True)
     if staff is None:
@@ -105,6 +109,7 @@ def remove_staff(client_id: str, partner_id: str, staff_id: str) -> dict[str, An
         Action.delete(keys.partner_staff(client_id, partner_id, staff_id)),
         Action.delete(keys.staff_email(staff["email"]), "attribute_not_exists(PK) OR staffId = :sid",
                       values={":sid": staff_id}),
+        *([audit(staff)] if audit else []),
     ])
     return {"deleted": True, "id": staff_id}
 

@@ -167,27 +167,37 @@ def voucher_item(client_id: str, partner_id: str | None, code: str, *, created_a
 # --- creating ------------------------------------------------------------------------------------------------
 def create_single(client_id: str, partner_id: str | None, code: str, *, expires_at: str | None,
                   max_redemptions: int = 1) -> dict[str, Any]:
-    """One voucher (the admin CLI and API, the seed), counted at once when it is a partner's. The client, and the
-    partner as one of that client's, are checked in the same transaction: no orphan code."""
-    item = voucher_item(client_id, partner_id, code, created_at=clock.iso(), expires_at=expires_at,
-                        max_redemptions=max_redemptions)
-    actions = [Action.put(item, "attribute_not_exists(PK)"),
-               Action.check(keys.client(client_id), "attribute_exists(PK)")]
+    """One voucher (the admin CLI, the seed); see create_codes."""
+    return create_codes(client_id, partner_id, [code], expires_at=expires_at, max_redemptions=max_redemptions)[0]
+
+
+def create_codes(client_id: str, partner_id: str | None, codes: list[str], *, expires_at: str | None,
+                 max_redemptions: int = 1, also: list[Action] | None = None) -> list[dict[str, Any]]:
+    """Vouchers with the given codes in one transaction (with `also`, e.g. their audit entry), counted at once
+    when they are a partner's. The client, and the partner as one of that client's, are checked in the same
+    transaction: no orphan code. A code that exists is a CONFLICT naming it."""
+    created = clock.iso()
+    items = [voucher_item(client_id, partner_id, code, created_at=created, expires_at=expires_at,
+                          max_redemptions=max_redemptions) for code in codes]
+    checks = [Action.check(keys.client(client_id), "attribute_exists(PK)")]
     if partner_id:
-        actions += [Action.check(keys.partner(client_id, partner_id), "attribute_exists(PK)"),
-                    _counters(keys.voucher_stats(client_id, partner_id), total=1, opened={expires_at: 1})]
+        checks += [Action.check(keys.partner(client_id, partner_id), "attribute_exists(PK)"),
+                   _counters(keys.voucher_stats(client_id, partner_id), total=len(items),
+                             opened={expires_at: len(items)})]
     try:
-        get_repository().transact(actions)
+        get_repository().transact([*checks, *[Action.put(item, "attribute_not_exists(PK)") for item in items],
+                                   *(also or [])])
     except TransactionFailed as failed:
-        reasons = failed.reasons + ["None"] * 3
-        if reasons[1] == "ConditionalCheckFailed":
+        if failed.reasons[0] == "ConditionalCheckFailed":
             raise AppError("NOT_FOUND", f"No client {client_id}") from None
-        if reasons[2] == "ConditionalCheckFailed":
+        if partner_id and failed.reasons[1] == "ConditionalCheckFailed":
             raise AppError("NOT_FOUND", f"No partner {partner_id} in client {client_id}") from None
-        if reasons[0] == "ConditionalCheckFailed":
-            raise AppError("CONFLICT", f"Voucher {code} already exists") from None
+        taken = [item["code"] for item, reason in zip(items, failed.reasons[len(checks):])
+                 if reason == "ConditionalCheckFailed"]
+        if taken:
+            raise AppError("CONFLICT", f"Voucher {taken[0]} already exists") from None
         raise
-    return item
+    return items
 
 
 def new_batch_id() -> str:

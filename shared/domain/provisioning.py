@@ -2,7 +2,8 @@
 classes). Used by the admin CLI, the /admin endpoints (functions/admin) and the local API's demo seed.
 
 Everything made for a client checks, in the same transaction, that the client exists (and a voucher's partner
-is that client's), so no call leaves an orphan. Ids chosen from names are deterministic (`slug`), and taking
+is that client's), so no call leaves an orphan. The writes the admin API makes take `audit`: given the record
+written, the put of its audit entry, which joins the same transaction (shared/domain/admin.py). Ids chosen from names are deterministic (`slug`), and taking
 an id that exists is a CONFLICT naming it."""
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 from shared import clock
 from shared.auth import api_keys
 from shared.db import keys
-from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
+from shared.db.repository import Action, ConditionFailed, RecordAction, TransactionFailed, get_repository
 from shared.domain import partner_vouchers, vouchers
 from shared.domain.clients import DEFAULT_BRANDING, DEFAULT_FEATURES, FEATURES
 from shared.errors import AppError
 
+Audit = RecordAction | None  # the audit entry's put, given the record written
 INTENSITIES = ("low", "medium", "high")
 LEVELS = ("beginner", "intermediate", "advanced")
 
@@ -41,11 +43,12 @@ def _unknown(client_id: str) -> AppError:
     return AppError("NOT_FOUND", f"No client {client_id}: list them with list-clients (or GET /admin/clients)")
 
 
-def _write_for_client(client_id: str, actions: list[Action], conflict: str | None = None) -> None:
-    """Run `actions` after a check that the client exists: NOT_FOUND for an unknown client, `conflict` (a
-    message) when the first action's condition fails."""
+def _write_for_client(client_id: str, actions: list[Action], conflict: str | None = None, *,
+                      audit: Audit = None, record: dict[str, Any] | None = None) -> None:
+    """Run `actions` after a check that the client exists (and with the audit entry of `record`, when given):
+    NOT_FOUND for an unknown client, `conflict` (a message) when the first action's condition fails."""
     try:
-        get_repository().transact([client_exists(client_id), *actions])
+        get_repository().transact([client_exists(client_id), *actions, *_audit(audit, record)])
     except TransactionFailed as failed:
         if failed.reasons[0] == "ConditionalCheckFailed":
             raise _unknown(client_id) from None
@@ -54,10 +57,15 @@ def _write_for_client(client_id: str, actions: list[Action], conflict: str | Non
         raise
 
 
+def _audit(audit: Audit, record: dict[str, Any] | None) -> list[Action]:
+    return [audit(record)] if audit and record is not None else []
+
+
 def create_client(name: str, *, client_id: str | None = None, branding: dict[str, str] | None = None,
                   features: dict[str, bool] | None = None, requires_voucher: bool = False,
                   open_registration: bool | None = None, is_default: bool = False,
-                  quota: dict[str, int] | None = None, agent_names: list[str] | None = None) -> dict[str, Any]:
+                  quota: dict[str, int] | None = None, agent_names: list[str] | None = None,
+                  audit: Audit = None) -> dict[str, Any]:
     client_id = client_id or f"{_slug(name)}-{secrets.token_hex(3)}"
     unknown = set(features or {}) - set(FEATURES)
     if unknown:
@@ -75,10 +83,18 @@ def create_client(name: str, *, client_id: str | None = None, branding: dict[str
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", client_id):
         raise AppError("VALIDATION_ERROR", "A client id is 1-63 lower-case letters, digits and dashes",
                        [{"field": "id", "reason": "lower-case letters, digits and dashes"}])
+    taken = AppError("CONFLICT", f"Client {client_id} already exists: choose another id")
     try:
-        get_repository().put(item, condition="attribute_not_exists(PK)")
+        if audit:
+            get_repository().transact([Action.put(item, "attribute_not_exists(PK)"), audit(item)])
+        else:
+            get_repository().put(item, condition="attribute_not_exists(PK)")
     except ConditionFailed:
-        raise AppError("CONFLICT", f"Client {client_id} already exists: choose another id") from None
+        raise taken from None
+    except TransactionFailed as failed:
+        if failed.reasons[0] == "ConditionalCheckFailed":
+            raise taken from None
+        raise
     if is_default:
         set_default_client(client_id)
     return item
@@ -88,17 +104,18 @@ def set_default_client(client_id: str) -> None:
     get_repository().update(keys.platform_settings(), "SET defaultClientId = :c", values={":c": client_id})
 
 
-def create_partner(client_id: str, name: str, *, partner_id: str | None = None) -> dict[str, Any]:
+def create_partner(client_id: str, name: str, *, partner_id: str | None = None, audit: Audit = None) -> dict[str, Any]:
     partner_id = partner_id or f"p-{_slug(name)}-{secrets.token_hex(2)}"
     item = {**keys.partner(client_id, partner_id), "id": partner_id, "clientId": client_id, "name": name,
             "createdAt": clock.iso()}
     _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")],
-                      f"Partner {partner_id} already exists in client {client_id}: choose another id")
+                      f"Partner {partner_id} already exists in client {client_id}: choose another id",
+                      audit=audit, record=item)
     return item
 
 
 def issue_api_key(client_id: str | None, *, label: str = "", universal: bool = False,
-                  usage_key: str | None = None) -> tuple[str, dict[str, Any]]:
+                  usage_key: str | None = None, audit: Audit = None) -> tuple[str, dict[str, Any]]:
     """A new key; the raw value is returned once and only its hash is stored."""
     if not universal and not client_id:
         raise AppError("VALIDATION_ERROR", "A client key needs a client")
@@ -111,11 +128,12 @@ def issue_api_key(client_id: str | None, *, label: str = "", universal: bool = F
               "createdAt": clock.iso()}
     reference = {**keys.api_key_ref(owner, key_id), "keyId": key_id, "keyHash": api_keys.hash_key(raw),
                  "label": label, "last4": raw[-4:], "status": "active", "createdAt": record["createdAt"]}
-    get_repository().transact([Action.put(record, "attribute_not_exists(PK)"), Action.put(reference)])
+    get_repository().transact([Action.put(record, "attribute_not_exists(PK)"), Action.put(reference),
+                               *_audit(audit, record)])
     return raw, record
 
 
-def revoke_api_key(client_id: str | None, key_id: str) -> None:
+def revoke_api_key(client_id: str | None, key_id: str, *, audit: Audit = None) -> None:
     owner = keys.client_pk(client_id) if client_id else "PLATFORM"
     repo = get_repository()
     reference = repo.get(keys.api_key_ref(owner, key_id))
@@ -127,6 +145,7 @@ def revoke_api_key(client_id: str | None, key_id: str) -> None:
                       values=revoked),
         Action.update(keys.api_key_ref(owner, key_id), "SET #s = :r, revokedAt = :t", names={"#s": "status"},
                       values=revoked),
+        *_audit(audit, reference),
     ])
 
 
@@ -149,7 +168,7 @@ def create_voucher(client_id: str, *, partner_id: str | None = None, prefix: str
 
 def create_coach(client_id: str, name: str, *, specialties: list[str], levels: list[str], bio: str = "",
                  image: str = "", rating: float = 4.5, capacity: int = 50, active: bool = True,
-                 coach_id: int | None = None) -> dict[str, Any]:
+                 coach_id: int | None = None, audit: Audit = None) -> dict[str, Any]:
     bad = set(levels) - set(LEVELS)
     if bad:
         raise AppError("VALIDATION_ERROR", f"Unknown levels: {', '.join(sorted(bad))}")
@@ -159,18 +178,19 @@ def create_coach(client_id: str, name: str, *, specialties: list[str], levels: l
             "specialties": specialties, "levels": levels, "bio": bio,
             "image": image or f"https://cdn.studiostv.net/coaches/{coach_id}.jpg", "rating": rating,
             "capacity": capacity, "memberCount": 0, "active": active, "createdAt": clock.iso()}
-    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")], f"Coach {coach_id} already exists")
+    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")], f"Coach {coach_id} already exists",
+                      audit=audit, record=item)
     return item
 
 
 def create_category(client_id: str, name: str, *, image: str = "", sort_order: int = 0,
-                    active: bool = True) -> dict[str, Any]:
+                    active: bool = True, audit: Audit = None) -> dict[str, Any]:
     repo = get_repository()
     category_id = repo.next_id("category")
     item = {**keys.category(client_id, category_id), "id": category_id, "clientId": client_id, "name": name,
             "image": image or f"https://cdn.studiostv.net/categories/{_slug(name)}.jpg",
             "sortOrder": sort_order, "active": active, "classCount": 0, "createdAt": clock.iso()}
-    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")])
+    _write_for_client(client_id, [Action.put(item, "attribute_not_exists(PK)")], audit=audit, record=item)
     return item
 
 
@@ -207,7 +227,7 @@ def class_records(client_id: str, class_id: int, name: str, *, trainer_id: int, 
 
 
 def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int, duration: int,
-                 class_id: int | None = None, **fields: Any) -> dict[str, Any]:
+                 class_id: int | None = None, audit: Audit = None, **fields: Any) -> dict[str, Any]:
     """A class of the client's catalog, written with its index entries and its category's `classCount` in one
     transaction. The trainer and the category must be the client's own. `fields`: see class_records."""
     repo = get_repository()
@@ -220,6 +240,7 @@ def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int
         Action.update(keys.category(client_id, category_id), "ADD classCount :one", "attribute_exists(PK)",
                       values={":one": 1}),
         *[Action.put(entry) for entry in entries],
+        *_audit(audit, item),
     ]
     try:
         repo.transact(actions)

@@ -3,7 +3,6 @@ botocore's own event hooks, tests/support/faults.py) leaves an account that cann
 again with the same token, and the retry finishes it; concurrent deletions count the coach once."""
 from __future__ import annotations
 
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,16 +10,7 @@ from typing import Any
 from shared.db import keys
 from shared.db.repository import get_repository
 from tests.support.faults import dynamodb_fault
-
-
-def _call(gateway: Any, method: str, path: str, key: str, token: str | None = None,
-          body: dict | None = None) -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": "application/json", "X-API-Key": key}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    response = gateway.handle(method, f"/api/v1{path}", headers, json.dumps(body).encode() if body else b"",
-                              f"127.8.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}")
-    return response.status, json.loads(response.body or b"{}")
+from tests.support.http import gateway_call as _call
 
 
 def _member_with_history(gateway: Any, key: str, studio: str, hours: int) -> dict[str, Any]:
