@@ -1,5 +1,5 @@
 """Plans and progress: generation time per plan type (the rules engine alone, in-process), and what the daily plan,
-the dashboard and a log cost in DynamoDB for a member with 10 and with 10,000 progress logs.
+the dashboard, a log write and the log list cost in DynamoDB for a member with 10 and with 10,000 progress logs.
 
 Generation: GENERATIONS requests per type with inputs drawn from a seeded generator (levels, goals, days,
 equipment, injuries, restrictions, durations up to 16 weeks); median and p95 of the engine call. Requests go
@@ -151,6 +151,9 @@ def _costs(logs: int) -> dict[str, dict[str, float]]:
         "dashboard week": ("GET", "/api/v1/progress/dashboard?period=week", None),
         "dashboard month": ("GET", "/api/v1/progress/dashboard?period=month", None),
         "log water": ("POST", "/api/v1/progress/water", {"amountMl": 200}),
+        "logs list": ("GET", "/api/v1/progress/logs", None),
+        "logs list water": ("GET", "/api/v1/progress/logs?type=water", None),
+        "logs list p5": ("GET", "/api/v1/progress/logs?page=5&limit=20", None),
     }
     def once(request: tuple[str, str, Any]) -> dict[str, float]:
         for attempt in range(4):  # the embedded DynamoDB may time out on a loaded machine: measure again
@@ -201,8 +204,11 @@ def main() -> None:
               "the active plans, the day's counters and the day's bookings; the dashboard reads day items, not logs:\n"
               "the period, the one before and a 92-day streak window (at most ~190 items). The 10-log member has\n"
               "logs on 10 days, the 10,000-log member on all 90, hence more day items; more logs on the same days\n"
-              "add none. WCU of a log is its transaction (not counted by the estimate). Latency is moto's, whose\n"
-              "Query walks the table in Python: it grows with the table here, unlike DynamoDB's.")
+              "add none. WCU of a log is its transaction (not counted by the estimate). The log list reads the\n"
+              "range's day items (its total, from counters) and the logs up to its page (page x limit), whatever\n"
+              "the history; with a type filter DynamoDB evaluates up to page x limit logs per request, and items\n"
+              "counts the matches. Latency is moto's, whose Query walks the table in Python: it grows with the\n"
+              "table here, unlike DynamoDB's.")
 
 
 if __name__ == "__main__":

@@ -187,7 +187,10 @@ class Repository:
     def iterate(self, pk: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
                 index: str | None = None, forward: bool = True, limit: int | None = None,
                 consistent: bool = False, filter_expression: str | None = None,
-                values: dict[str, Any] | None = None, names: dict[str, str] | None = None) -> Iterator[Item]:
+                values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
+                page_size: int | None = None) -> Iterator[Item]:
+        """Items one page at a time. With a filter, `page_size` bounds the items DynamoDB reads per request (its
+        Limit counts items read, not items matched); without one, `limit` does."""
         pk_name, sk_name = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")  # GSI1 -> GSI1PK/GSI1SK
         all_names = {"#pk": pk_name, **(names or {})}
         all_values: dict[str, Any] = {":pk": pk, **(values or {})}
@@ -215,6 +218,8 @@ class Repository:
         while True:
             if limit is not None and not filter_expression:
                 params["Limit"] = limit - returned
+            elif page_size is not None:
+                params["Limit"] = page_size
             response = self._call("query", **params)
             for raw in response.get("Items", []):
                 yield deserialize(raw)

@@ -202,14 +202,12 @@ def list_logs(client_id: str, user_id: str, log_type: str | None, start: str | N
     days = repo.query(pk, sk_between=(f"{keys.DAY_PREFIX}{first.isoformat()}", f"{keys.DAY_PREFIX}{last.isoformat()}"))
     counter = {"workout": "workouts", "nutrition": "meals", "water": "waters", None: "logs"}[log_type]
     total = sum(int(d.get(counter) or 0) for d in days)
-    found: list[dict[str, Any]] = []
-    for item in repo.iterate(pk, sk_between=(f"{keys.LOG_PREFIX}{first.isoformat()}",
-                                             f"{keys.LOG_PREFIX}{last.isoformat()}#~"), forward=False):
-        if log_type and item.get("type") != log_type:
-            continue
-        found.append(log_view(item))
-        if len(found) >= page * limit:
-            break
+    wanted = page * limit  # read only as far as this page: a Query without Limit reads 1 MB of logs
+    typed: dict[str, Any] = {"filter_expression": "#type = :type", "names": {"#type": "type"}, "values": {":type": log_type},
+             "page_size": wanted} if log_type else {}
+    found = [log_view(item) for item in repo.iterate(
+        pk, sk_between=(f"{keys.LOG_PREFIX}{first.isoformat()}", f"{keys.LOG_PREFIX}{last.isoformat()}#~"),
+        forward=False, limit=wanted, **typed)]
     return {"items": found[(page - 1) * limit:], "pagination": pagination(total, page, limit),
             "from": first.isoformat(), "to": last.isoformat()}
 
