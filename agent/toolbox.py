@@ -36,6 +36,7 @@ TOOL_TABLE: dict[str, str] = {
     "prepare_booking": PREPARE,
     "prepare_cancellation": PREPARE,
     "prepare_class_join": PREPARE,
+    "prepare_programme_change": PREPARE,
     "confirm": CONFIRM,
 }
 ALREADY_DONE = frozenset({"ALREADY_BOOKED", "ALREADY_ON_WAITLIST"})  # a re-run met what it did before

@@ -324,26 +324,60 @@ class JoinClassProposal(ApiModel):
     classId: int = Field(ge=1, le=99_999_999, description="A scheduled group class")
 
 
-ProposalBody = Annotated[BookProposal | CancelProposal | JoinClassProposal, Field(discriminator="action")]
+class ProgrammeChangeProposal(ApiModel):
+    """Pause, resume or cancel one of the member's programme subscriptions: checked like the app's pause, resume
+    and cancel routes (pauses left, the resume date); the summary says what changes. Nothing changes yet."""
+    action: Literal["programme_change"]
+    subscriptionId: str = Field(pattern=r"^ps_[0-9a-f]{20}$", description="One of the member's subscriptions")
+    change: Literal["pause", "resume", "cancel"]
+    resumeOn: str | None = Field(None, pattern=DATE_PATTERN,
+                                 description="A pause's end (YYYY-MM-DD, after today); default: until resumed")
+    atPeriodEnd: bool = Field(False, description="A cancellation at the end of the paid period, not now")
+
+
+ProposalBody = Annotated[BookProposal | CancelProposal | JoinClassProposal | ProgrammeChangeProposal,
+                         Field(discriminator="action")]
+ProposalAction = Literal["book", "cancel", "join_class", "programme_change"]
+
+
+class SubscriptionBrief(View):
+    id: str = field("ps_0123456789abcdef0123")
+    programmeName: str | None = optional("Strong in Six")
+    status: str = field("paused", "scheduled, active, paused, cancelled or completed")
+    currentWeek: int = field(2)
+    endDate: str = field("2027-01-17", "The member's local date; moves with paused days")
+    resumesOn: str | None = optional("2026-12-14", "When a pause ends by itself")
+    cancelAt: str | None = optional(None, "When a cancellation takes effect")
+    pauseCount: int = field(1)
+    pausedDaysUsed: int = field(0)
+
+
+class ProgrammeChangeBrief(View):
+    change: Literal["pause", "resume", "cancel"] = field("pause")
+    before: SubscriptionBrief
+    after: SubscriptionBrief
 
 
 class ProposalSummary(View):
     what: str = field("1:1 Strength Session with Priya Nair")
     when: str = field("Friday 27 March at 9 am London time")
-    startsAt: Instant = field("2026-03-27T09:00:00Z")
-    timeZone: str = field("Europe/London", "The trainer's zone")
+    startsAt: Instant | None = optional("2026-03-27T09:00:00Z", "null for a programme change")
+    timeZone: str = field("Europe/London", "The trainer's zone (the member's for a programme change)")
     price: Number | None = optional(75.0, "A booking's price (null for a cancellation or a class)")
     priceMinor: int | None = optional(7500)
-    currency: str = field("GBP")
-    cancellationPolicy: str = field("free cancellation until 24 hours before")
+    currency: str | None = optional("GBP", "null for a programme change")
+    cancellationPolicy: str = field("free cancellation until 24 hours before",
+                                    "The terms that apply (for a programme change: what it leads to)")
     penalty: PenaltyView | None = optional(None, "A cancellation's penalty if confirmed now")
     bookingId: str | None = optional(None, "The booking a cancellation is about")
     classId: int | None = optional(None, "The group class a join is about")
+    subscriptionId: str | None = optional(None, "The programme subscription a change is about")
+    programmeChange: ProgrammeChangeBrief | None = optional(None, "The subscription before and after the change")
 
 
 class Proposal(View):
     proposalId: str = field("prp_0123456789abcdef01234567")
-    action: Literal["book", "cancel", "join_class"] = field("book")
+    action: ProposalAction = field("book")
     status: Literal["prepared"] = field("prepared")
     expiresAt: Instant = field("2026-03-26T10:05:00Z", "Confirm before this (the hold's end)")
     summary: ProposalSummary
@@ -364,11 +398,12 @@ class ClassPlaceBrief(View):
 
 class Confirmation(View):
     proposalId: str = field("prp_0123456789abcdef01234567")
-    action: Literal["book", "cancel", "join_class"] = field("book")
+    action: ProposalAction = field("book")
     status: Literal["confirmed"] = field("confirmed")
     replayed: bool = field(False, "True: this proposal was confirmed before; this is that answer again")
     booking: BookingBrief | None = optional(None, "The 1:1 booking made or cancelled")
     classBooking: ClassPlaceBrief | None = optional(None, "The place taken in a group class")
+    subscription: SubscriptionBrief | None = optional(None, "The programme subscription changed")
     say: str = field("Booked: 1:1 Strength Session with Priya Nair on Friday 27 March at 9 am London time.", SAY)
 
 
@@ -378,7 +413,8 @@ ProposalId = Path(pattern=r"^prp_[0-9a-f]{24}$", description="The proposal's id"
 @app.post(f"{API}/agent/proposals", status_code=201, response_model=Envelope.of(Proposal),
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "SLOT_UNAVAILABLE",
                            "BOOKING_NOT_CANCELLABLE", "ALREADY_BOOKED", "ALREADY_ON_WAITLIST", "CLASS_CANCELLED",
-                           "CLASS_FULL", "OUTSIDE_BOOKING_WINDOW"))
+                           "CLASS_FULL", "OUTSIDE_BOOKING_WINDOW", "INVALID_STATE_TRANSITION",
+                           "PAUSE_LIMIT_REACHED"))
 def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
     params = body.model_dump(exclude={"action"})
     return ok(agent_proposals.prepare(caller.client_id, caller.user_id, body.action, params))
@@ -387,7 +423,8 @@ def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
 @app.post(f"{API}/agent/proposals/{{id}}/confirm", response_model=Envelope.of(Confirmation),
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "PROPOSAL_EXPIRED", "PROPOSAL_STALE",
                            "SLOT_UNAVAILABLE", "OVERLAPPING_BOOKING", "BOOKING_NOT_CANCELLABLE",
-                           "INVALID_STATE_TRANSITION", "WAITLIST_FULL", "CLASS_CANCELLED", "OUTSIDE_BOOKING_WINDOW"))
+                           "INVALID_STATE_TRANSITION", "WAITLIST_FULL", "CLASS_CANCELLED", "OUTSIDE_BOOKING_WINDOW",
+                           "PAUSE_LIMIT_REACHED"))
 def confirm(caller: AgentMember, id: str = ProposalId) -> dict[str, Any]:
     return ok(agent_proposals.confirm(caller.client_id, caller.user_id, id))
 
@@ -397,7 +434,7 @@ class AgentAction(View):
     id: str = field("9f2c4e1a0b7d")
     at: Instant = field("2026-03-26T10:01:00Z")
     actor: Literal["agent"] = field("agent")
-    action: Literal["book", "cancel", "join_class"] = field("book")
+    action: ProposalAction = field("book")
     phase: Literal["prepare", "confirm"] = field("confirm")
     outcome: Literal["prepared", "done", "stale", "refused"] = field("done")
     proposalId: str = field("prp_0123456789abcdef01234567")
@@ -417,7 +454,7 @@ def agent_actions(caller: UserCaller, limit: int = Query(20, ge=1, le=100)) -> d
 
 # --- GET /agent/tools: the manifest, generated from the models above ---------------------------------------------
 class ConfirmArgs(ApiModel):
-    proposalId: str = Field(pattern=r"^prp_[0-9a-f]{24}$", description="From prepare_booking or prepare_cancellation")
+    proposalId: str = Field(pattern=r"^prp_[0-9a-f]{24}$", description="From a prepare tool's answer")
 
 
 class BookArgs(BookProposal):
@@ -430,6 +467,10 @@ class CancelArgs(CancelProposal):
 
 class JoinClassArgs(JoinClassProposal):
     action: Literal["join_class"] = "join_class"
+
+
+class ProgrammeChangeArgs(ProgrammeChangeProposal):
+    action: Literal["programme_change"] = "programme_change"
 
 
 TOOLS: tuple[agent_manifest.Tool, ...] = (
@@ -459,9 +500,14 @@ TOOLS: tuple[agent_manifest.Tool, ...] = (
     agent_manifest.write("prepare_class_join", "POST", "/agent/proposals", JoinClassArgs, "join_class",
                          "Prepare joining a group class (its waitlist when full): returns the time, places left "
                          "and cancellation terms to read to the member. Joins nothing. Does not take payment."),
+    agent_manifest.write("prepare_programme_change", "POST", "/agent/proposals", ProgrammeChangeArgs,
+                         "programme_change",
+                         "Prepare pausing, resuming or cancelling one of the member's programme subscriptions: "
+                         "returns what changes (end date, pauses left; a cancellation now cannot be undone) to "
+                         "read to the member. Changes nothing. Does not take or refund payment."),
     agent_manifest.confirm("confirm", "POST", "/agent/proposals/{proposalId}/confirm", ConfirmArgs,
                            "Do what a prepared proposal says, once: only after the member has heard its summary "
-                           "and said yes. Books or cancels for real; calling it again answers the same result."),
+                           "and said yes. Books, cancels or changes for real; calling it again answers the same result."),
 )
 
 

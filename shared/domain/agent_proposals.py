@@ -25,14 +25,14 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
-from shared.domain import agent_tools, bookings, clients, group_classes, trainers
+from shared.domain import agent_programme_changes, agent_tools, bookings, clients, group_classes, trainers
 from shared.domain.agent_tools import booking_brief
 from shared.errors import AppError, not_found
 
 PROPOSAL_SECONDS = bookings.HOLD_SECONDS
 CLAIM_SECONDS = 30  # three times the functions' timeout: only a dead confirm holds a claim this long
 AUDIT_DAYS = 90
-ACTIONS = ("book", "cancel", "join_class")
+ACTIONS = ("book", "cancel", "join_class", "programme_change")
 FEATURE = "coach_connect"
 
 
@@ -92,7 +92,8 @@ def actions_of(client_id: str, user_id: str, limit: int) -> dict[str, Any]:
 def prepare(client_id: str, user_id: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     clients.require_feature(client_id, FEATURE)
     _require_enabled(client_id, action)
-    preparers = {"book": _prepare_book, "cancel": _prepare_cancel, "join_class": _prepare_join}
+    preparers = {"book": _prepare_book, "cancel": _prepare_cancel, "join_class": _prepare_join,
+                 "programme_change": agent_programme_changes.prepare}
     found = preparers[action](client_id, user_id, params)
     proposal_id = _new_id()
     expires = int(found.pop("expiresAtEpoch"))
@@ -103,6 +104,7 @@ def prepare(client_id: str, user_id: str, action: str, params: dict[str, Any]) -
     get_repository().put(item, condition="attribute_not_exists(PK)")
     audit(client_id, user_id, action=action, phase="prepare", outcome="prepared", proposal_id=proposal_id,
           say=found["say"], ref=item["params"].get("bookingId") or item["params"].get("holdId") or
+          item["params"].get("subscriptionId") or
           (str(item["params"]["classId"]) if "classId" in item["params"] else None))
     return {"proposalId": proposal_id, "action": action, "status": "prepared", "expiresAt": clock.iso(expires),
             "summary": found["summary"], "say": found["say"]}
@@ -242,7 +244,8 @@ def confirm(client_id: str, user_id: str, proposal_id: str) -> dict[str, Any]:
     action = str(item["action"])
     try:
         _require_enabled(client_id, action)
-        result = {"book": _book, "cancel": _cancel, "join_class": _join}[action](client_id, user_id, item)
+        result = {"book": _book, "cancel": _cancel, "join_class": _join,
+                  "programme_change": agent_programme_changes.confirm}[action](client_id, user_id, item)
     except AppError as refused:
         outcome = "stale" if refused.code == "PROPOSAL_STALE" else "refused"
         repo.update(key, "SET #s = :outcome, refusal = :code", names={"#s": "status"},
@@ -251,11 +254,11 @@ def confirm(client_id: str, user_id: str, proposal_id: str) -> dict[str, Any]:
               say=f"Not done: {refused.message}")
         raise
     answer = {"proposalId": proposal_id, "action": action, "status": "confirmed", "replayed": False,
-              "booking": None, "classBooking": None, **result}
+              "booking": None, "classBooking": None, "subscription": None, **result}
     repo.update(key, "SET #s = :confirmed, #r = :result, confirmedAt = :at", names={"#s": "status", "#r": "result"},
                 values={":confirmed": "confirmed", ":result": json.dumps(answer), ":at": clock.iso()})
     audit(client_id, user_id, action=action, phase="confirm", outcome="done", proposal_id=proposal_id,
-          say=answer["say"], ref=(answer["booking"] or answer["classBooking"])["id"])
+          say=answer["say"], ref=(answer["booking"] or answer["classBooking"] or answer["subscription"])["id"])
     return answer
 
 

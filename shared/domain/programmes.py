@@ -290,10 +290,10 @@ def subscribe(client_id: str, user_id: str, programme_id: int, start: date | Non
     raise AppError("CONFLICT", "The subscription changed meanwhile; try again")
 
 
-def transition(client_id: str, user_id: str, subscription_id: str, action: str, *,
-               resume_on: date | None = None, at_period_end: bool = False) -> dict[str, Any]:
-    """pause | resume | cancel, by compare-and-set on the stored revision."""
-    repo = get_repository()
+def _planned(client_id: str, user_id: str, subscription_id: str, action: str, resume_on: date | None,
+             at_period_end: bool) -> tuple[dict[str, Any], date, Subscription]:
+    """(stored item, the member's today, the subscription after `action`), nothing written; the rules refuse
+    what the state machine does not allow."""
     item = get_subscription(client_id, user_id, subscription_id)
     today, _ = member_today(client_id, user_id)
     now_state = effective(_from_item(item), today)
@@ -303,6 +303,28 @@ def transition(client_id: str, user_id: str, subscription_id: str, action: str, 
         after = resume(now_state, today)
     else:
         after = cancel(now_state, today, at_period_end)
+    return item, today, after
+
+
+def preview(client_id: str, user_id: str, subscription_id: str, action: str, *, resume_on: date | None = None,
+            at_period_end: bool = False) -> dict[str, Any]:
+    """What `transition` would do, without doing it: `{before, after, rev}` (views, and the stored revision the
+    preview was made from, which a later `transition(expected_rev=...)` insists on)."""
+    item, today, after = _planned(client_id, user_id, subscription_id, action, resume_on, at_period_end)
+    return {"before": subscription_view(item, today), "after": subscription_view({**item, **_fields(after)}, today),
+            "rev": int(item["rev"])}
+
+
+def transition(client_id: str, user_id: str, subscription_id: str, action: str, *,
+               resume_on: date | None = None, at_period_end: bool = False,
+               expected_rev: int | None = None) -> dict[str, Any]:
+    """pause | resume | cancel, by compare-and-set on the stored revision (the one read now, or
+    `expected_rev`: the subscription must not have changed since a preview)."""
+    repo = get_repository()
+    item, today, after = _planned(client_id, user_id, subscription_id, action, resume_on, at_period_end)
+    if expected_rev is not None and int(item["rev"]) != expected_rev:
+        raise AppError("CONFLICT", "The subscription changed meanwhile; read it again",
+                       {"reason": "changed", "currentState": item["status"]})
     fields = _fields(after)
     names = {f"#{k}": k for k in fields}
     sets = ", ".join(f"#{k} = :{k}" for k in fields)

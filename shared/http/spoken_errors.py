@@ -36,12 +36,14 @@ SAYINGS: dict[str, str] = {
     "IDEMPOTENCY_KEY_REUSED": "That request clashed with an earlier one; let me try again.",
     "RATE_LIMITED": "Give me a moment before I try that again.",
     "CLASS_FULL": "That class is full.",
+    "PAUSE_LIMIT_REACHED": "This programme has no pauses left, so I can't pause it.",
     "SERVICE_UNAVAILABLE": "The service is busy; I'll try again in a moment.",
     "INTERNAL_ERROR": "Something went wrong on our side; I'll try again in a moment.",
 }
 FIELD_NAMES = {"trainerId": "the trainer", "serviceId": "the service", "slotId": "the time", "date": "the date",
                "from": "the first date", "to": "the last date", "classId": "the class", "bookingId": "the booking",
                "maxDuration": "the free time", "goal": "the goal", "intensity": "the intensity",
+               "subscriptionId": "the programme", "resumeOn": "the resume date", "change": "the change",
                "Idempotency-Key": "the request's key"}
 
 

@@ -53,6 +53,19 @@ def booked(agent: Agent, studio: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     return slot, confirmed.data["booking"]
 
 
+def confirmed_at_once(api: Api, agent: Agent, proposal_id: str, times: int = 10) -> list[Any]:
+    """`times` confirms of one proposal released together, each from its own connection with its own call id."""
+    barrier = threading.Barrier(times)
+
+    def confirm(_: int) -> Any:
+        caller = Agent(Api(f"http://{api.host}:{api.port}{api.prefix}"), agent.key, agent.token)
+        barrier.wait()
+        return caller.post(f"/agent/proposals/{proposal_id}/confirm", {})
+
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(confirm, range(times)))
+
+
 def bookings_of(agent: Agent) -> list[dict[str, Any]]:
     return agent.get("/agent/bookings").data["items"]
 
@@ -97,15 +110,7 @@ def test_given_ten_confirms_at_once_with_different_call_ids_then_exactly_one_boo
     slot = slots(agent, studio)[0]
     proposal = agent.post("/agent/proposals", {"action": "book", "serviceId": studio["service"],
                                                "slotId": slot["id"]}).data
-    barrier = threading.Barrier(10)
-
-    def confirm(_: int) -> Any:
-        caller = Agent(Api(f"http://{api.host}:{api.port}{api.prefix}"), agent.key, agent.token)
-        barrier.wait()
-        return caller.post(f"/agent/proposals/{proposal['proposalId']}/confirm", {})
-
-    with ThreadPoolExecutor(10) as pool:
-        replies = list(pool.map(confirm, range(10)))
+    replies = confirmed_at_once(api, agent, proposal["proposalId"])
     done = [r for r in replies if r.status == 200]
     assert done and all(r.status in (200, 409) for r in replies), [r.json for r in replies]
     assert all(r.code == "IDEMPOTENCY_IN_PROGRESS" and r.json["retryable"] is True
