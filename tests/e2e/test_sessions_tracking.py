@@ -106,6 +106,23 @@ def test_given_duplicate_replayed_and_late_heartbeats_then_watch_time_never_beat
     assert user.get("/progress/summary").data["minutesWatched"] == 1
 
 
+def test_given_a_fast_replay_to_the_end_then_the_class_completes_but_adds_no_minutes(api, demo, clock):
+    # Given: a member starts class 42 (30 minutes)
+    user, _ = _user(api, demo)
+    session_id = user.post("/sessions/start", {"classId": 42, "deviceType": "tv"}).data["session"]["id"]
+    # When: within three seconds of wall time the player reports 10, 20 and 27 minutes (a replay at 60x, a seek)
+    for position in (600, 1200, 1620):
+        clock.advance(1)
+        session = user.post(f"/sessions/{session_id}/progress",
+                            {"progressSeconds": position, "totalDurationSeconds": 1800}).data["session"]
+    # Then: the furthest position passed 90%, so the class is completed and counted...
+    assert session["status"] == "completed" and session["furthestSeconds"] == 1620
+    # ...but only the wall-clock seconds that passed are credited: no minute watched
+    assert session["watchedSeconds"] <= 3.5
+    summary = user.get("/progress/summary").data
+    assert summary["classesCompleted"] == 1 and summary["minutesWatched"] == 0
+
+
 def test_given_ten_concurrent_heartbeats_then_the_session_stays_consistent(api, demo):
     user, _ = _user(api, demo)
     began = time.time()
