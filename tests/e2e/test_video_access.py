@@ -15,15 +15,11 @@ from shared.db import keys
 from shared.db.repository import get_repository
 from shared.domain import video_access
 from shared.settings import get_secret
-from tests.support.http import Api, fresh_source_ip
-
-
-def _fresh(api: Api) -> Api:
-    return Api(f"http://{api.host}:{api.port}{api.prefix}", fresh_source_ip())
+from tests.support.http import Api
 
 
 def _studio_classes(api: Api, key: str) -> list[dict[str, Any]]:
-    return _fresh(api).get("/content/classes?limit=100", api_key=key).data["items"]
+    return api.fresh().get("/content/classes?limit=100", api_key=key).data["items"]
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +46,10 @@ def _voucher(client_id: str, grants: list[str]) -> str:
 def test_given_any_catalog_answer_then_it_carries_no_video_url(api, demo, new_member):
     key = demo["apiKeys"]["studio"]
     member = new_member(key)
-    answers = [_fresh(api).get("/content/classes/42", api_key=key), _fresh(api).get("/content/classes?limit=100",
+    answers = [api.fresh().get("/content/classes/42", api_key=key), api.fresh().get("/content/classes?limit=100",
                                                                                      api_key=key),
-               _fresh(api).get("/content/search?q=yoga", api_key=key),
-               _fresh(api).get("/content/discover", api_key=key, token=member["accessToken"])]
+               api.fresh().get("/content/search?q=yoga", api_key=key),
+               api.fresh().get("/content/discover", api_key=key, token=member["accessToken"])]
     for reply in answers:
         assert reply.status == 200, reply.json
         shown = json.dumps(reply.json)
@@ -66,7 +62,7 @@ def test_given_a_member_and_a_free_class_then_a_signed_url_that_only_the_unalter
     key = demo["apiKeys"]["studio"]
     free = next(c for c in _studio_classes(api, key) if not c["isPremium"])
     member = new_member(key)
-    reply = _fresh(api).get(f"/video/access/{free['id']}", api_key=key, token=member["accessToken"])
+    reply = api.fresh().get(f"/video/access/{free['id']}", api_key=key, token=member["accessToken"])
     assert reply.status == 200, reply.json
     assert reply.data["classId"] == free["id"] and reply.data["isPremium"] is False
     expires = shared_clock.parse_iso(reply.data["expiresAt"])
@@ -94,22 +90,22 @@ def test_given_a_premium_class_then_only_a_plan_or_a_voucher_that_grants_it_play
     path = f"/video/access/{premium['id']}"
     # Given a member of a studio whose plan does not include premium, and no voucher
     plain = new_member(key)
-    refused = _fresh(api).get(path, api_key=key, token=plain["accessToken"])
+    refused = api.fresh().get(path, api_key=key, token=plain["accessToken"])
     assert refused.status == 403 and refused.code == "PREMIUM_REQUIRED" and "url" not in json.dumps(refused.json)
     # Given a member who registered with a voucher of the studio that does not grant premium
     ordinary = new_member(key, voucherCode=_voucher(studio, grants=[]))
-    assert _fresh(api).get(path, api_key=key, token=ordinary["accessToken"]).code == "PREMIUM_REQUIRED"
+    assert api.fresh().get(path, api_key=key, token=ordinary["accessToken"]).code == "PREMIUM_REQUIRED"
     # Given one whose voucher grants premium: it plays, until the voucher is revoked
     code = _voucher(studio, grants=["premium"])
     granted = new_member(key, voucherCode=code)
-    played = _fresh(api).get(path, api_key=key, token=granted["accessToken"])
+    played = api.fresh().get(path, api_key=key, token=granted["accessToken"])
     assert played.status == 200 and played.data["isPremium"] is True
     get_repository().update(keys.voucher(code), "SET #s = :revoked", names={"#s": "status"},
                             values={":revoked": "revoked"})
-    assert _fresh(api).get(path, api_key=key, token=granted["accessToken"]).code == "PREMIUM_REQUIRED"
+    assert api.fresh().get(path, api_key=key, token=granted["accessToken"]).code == "PREMIUM_REQUIRED"
     # Given a client whose plan includes premium: any member plays its premium class
     member = new_member(premium_gym["key"])
-    gym = _fresh(api).get(f"/video/access/{premium_gym['classId']}", api_key=premium_gym["key"],
+    gym = api.fresh().get(f"/video/access/{premium_gym['classId']}", api_key=premium_gym["key"],
                           token=member["accessToken"])
     assert gym.status == 200 and gym.data["isPremium"] is True
 
@@ -118,7 +114,7 @@ def test_given_another_clients_class_or_no_bearer_then_nothing_is_signed(api, de
     key = demo["apiKeys"]["studio"]
     member = new_member(key)
     # a class of another client (even one whose plan is premium) is unknown to the studio's member
-    reply = _fresh(api).get(f"/video/access/{premium_gym['classId']}", api_key=key, token=member["accessToken"])
+    reply = api.fresh().get(f"/video/access/{premium_gym['classId']}", api_key=key, token=member["accessToken"])
     assert reply.status == 404 and reply.code == "NOT_FOUND"
-    assert _fresh(api).get("/video/access/42", api_key=key).status == 401  # a member's route
-    assert _fresh(api).get("/video/access/4.2", api_key=key, token=member["accessToken"]).status == 400
+    assert api.fresh().get("/video/access/42", api_key=key).status == 401  # a member's route
+    assert api.fresh().get("/video/access/4.2", api_key=key, token=member["accessToken"]).status == 400
