@@ -9,7 +9,7 @@ import sys
 import threading
 
 from local.stack import DEMO_FILE, LocalStack, running_demo
-from shared.http.paths import API
+from shared.paths import API
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from local import iam
 from local.events import authorizer_event, proxy_event
 from local.loader import load_function
 from local.template import ApiDefinition, Route, api_definition, load_template, unquote
-from shared.http.paths import API
+from shared.paths import API
 
 DOCUMENT_PATH = f"{API}/openapi.json"
 DOCS_PATH = f"{API}/docs"

@@ -10,7 +10,7 @@ from typing import Any
 from local.events import proxy_event
 from local.guide_examples import REQUEST_EXAMPLES
 from local.template import ROOT, Route, documented_routes
-from shared.http.paths import API
+from shared.paths import API
 
 EVENTS_DIR = ROOT / "events"
 SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}

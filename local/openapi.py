@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from local.loader import load_function
 from local.guide_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from local.template import ROOT, Route, documented_routes
-from shared.http.paths import API
+from shared.paths import API
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"

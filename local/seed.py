@@ -89,7 +89,7 @@ def _demo_partner_portal(client_id: str, partner_id: str, classes: list[dict[str
     """FitCo Benefits' portal: a spring campaign batch of 12 codes, 3 of them redeemed by members who then watched
     classes over the last days (real registrations and heartbeats, the clock walked back and forth), 1 revoked."""
     from shared.domain import accounts, partner_vouchers, viewing
-    from shared.http.caller import Caller
+    from shared.auth.principal import Caller
 
     batch = partner_vouchers.create_batch(client_id, partner_id, "seed", quantity=12, prefix="SPRING",
                                           campaign="spring-flyer", expires_at=clock.iso(clock.now() + 90 * 86400))
@@ -98,9 +98,9 @@ def _demo_partner_portal(client_id: str, partner_id: str, classes: list[dict[str
                     token_iat_ms=0, source_ip="", request_id="seed")
     members = []
     for n, (name, code) in enumerate(zip(("Ravi Redeemer", "Rosa Runner", "Remy Rower"), codes)):
-        body = accounts.RegisterBody(email=f"spring{n + 1}@fitco.example", password="fitco-spring-pass", name=name,
-                                     voucherCode=code)
-        members.append(accounts.register(caller, body)["user"]["id"])
+        registered = accounts.register(caller, f"spring{n + 1}@fitco.example", "fitco-spring-pass", name=name,
+                                       voucher_code=code)
+        members.append(registered["user"]["id"])
     for days_ago, member, klass, minutes in ((5, 0, 0, 12), (3, 1, 1, 8), (1, 0, 2, 20), (0, 2, 0, 6)):
         clock.advance(-days_ago * 86400)
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from local.template import ROOT
-from shared.http.paths import API
+from shared.paths import API
 
 # Development values only: AWS reads the real ones from Secrets Manager (the functions' *_SECRET_ARN).
 DEV_ENVIRONMENT = {

@@ -160,7 +160,7 @@ def _with_idempotency_errors(responses: dict[int | str, Any] | None) -> dict[int
 
 def _caller_scope(event: dict[str, Any]) -> tuple[str, str, bool]:
     """(clientId, caller id, is the voice agent) from the authorizer context, as shared.http.caller reads it."""
-    from shared.http.caller import Caller
+    from shared.auth.principal import Caller
 
     found = Caller.from_event(event)
     return found.client_id, found.user_id or (f"key:{found.key_id}" if found.key_id else ""), found.is_agent

@@ -4,22 +4,60 @@ refresh_tokens.py and password_reset.py. The function also consumes the job queu
 answer, shared/jobs.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
 from mangum import Mangum
+from pydantic import Field
 
 from shared import jobs
+from shared.auth import passwords
 from shared.domain import accounts, password_reset
-from shared.domain.accounts import LoginBody, LogoutBody, RefreshBody, RegisterBody, VoucherBody
-from shared.domain.password_reset import ForgotBody, ResetBody
+from shared.domain.accounts import Email, Name, Password
+from shared.domain.onboarding import SESSION_ID_PATTERN
 from shared.domain.refresh_tokens import rotate
-from shared.http.app_factory import API, create_app, errors, ok
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import KeyCaller, UserCaller
 from shared.http.envelope import Envelope, View, field
+from shared.requests import LogoutBody, ProfileIn, RefreshBody, SettingsIn
 from shared.views import ClientSummary, PartnerRef, SignedIn, TokenPair, UserView, VoucherReason, VoucherView
 
 app = create_app("auth")
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+class RegisterBody(ApiModel):
+    email: Email
+    password: Password
+    name: Name | None = None
+    voucherCode: str | None = Field(None, min_length=1, max_length=64)
+    sessionId: str | None = Field(None, pattern=SESSION_ID_PATTERN)
+    coachId: int | None = Field(None, ge=1)
+    profile: ProfileIn | None = None
+    settings: SettingsIn | None = None
+
+
+class LoginBody(ApiModel):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
+    clientId: str | None = Field(None, min_length=1, max_length=64)
+
+
+class VoucherBody(ApiModel):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ForgotBody(ApiModel):
+    email: Email
+    clientId: str | None = Field(None, min_length=1, max_length=64)
+
+
+class ResetBody(ApiModel):
+    token: Annotated[str, Field(min_length=20, max_length=200)]
+    password: Password
+
+
+# --- answers --------------------------------------------------------------------------------------------------
 
 
 class LoggedOut(View):
@@ -53,13 +91,16 @@ class PasswordReset(View):
           responses=errors("INVALID_VOUCHER", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
                            "NOT_FOUND", "USER_EXISTS", "CONFLICT"))
 def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
-    return ok(accounts.register(caller, body))
+    return ok(accounts.register(
+        caller, body.email, body.password, name=body.name, voucher_code=body.voucherCode, session_id=body.sessionId,
+        coach_id=body.coachId, profile=body.profile.model_dump() if body.profile else None,
+        settings=body.settings.model_dump() if body.settings else None))
 
 
 @app.post(f"{API}/auth/login", operation_id="loginUser", response_model=Envelope.of(SignedIn),
           responses=errors("INVALID_CREDENTIALS", "FORBIDDEN", "CLIENT_SELECTION_REQUIRED"))
 def login(body: LoginBody, caller: KeyCaller) -> dict[str, Any]:
-    return ok(accounts.login(caller, body))
+    return ok(accounts.login(caller, body.email, body.password, body.clientId))
 
 
 @app.post(f"{API}/auth/refresh", operation_id="refreshTokens", response_model=Envelope.of(TokenPair),
@@ -71,7 +112,9 @@ def refresh(body: RefreshBody, caller: KeyCaller) -> dict[str, Any]:
 @app.post(f"{API}/auth/logout", operation_id="logoutUser", response_model=Envelope.of(LoggedOut),
           responses=errors("INVALID_REFRESH_TOKEN"))
 def logout(request: Request, caller: UserCaller, body: LogoutBody | None = None) -> dict[str, Any]:
-    return ok(accounts.logout(caller, body or LogoutBody(), request.headers.get("authorization", "")))
+    body = body or LogoutBody()
+    return ok(accounts.logout(caller, request.headers.get("authorization", ""), refresh_token=body.refreshToken,
+                              all_devices=body.allDevices))
 
 
 @app.post(f"{API}/auth/voucher/validate", operation_id="validateVoucher", response_model=Envelope.of(VoucherCheck))
@@ -88,13 +131,13 @@ def me(caller: UserCaller) -> dict[str, Any]:
 @app.post(f"{API}/auth/password/forgot", operation_id="forgotPassword", status_code=202,
           response_model=Envelope.of(ResetRequested))
 def forgot_password(body: ForgotBody, caller: KeyCaller) -> dict[str, Any]:
-    return ok(password_reset.forgot(caller, body))
+    return ok(password_reset.forgot(caller, body.email, body.clientId))
 
 
 @app.post(f"{API}/auth/password/reset", operation_id="resetPassword", response_model=Envelope.of(PasswordReset),
           responses=errors("INVALID_RESET_TOKEN"))
 def reset_password(body: ResetBody, caller: KeyCaller) -> dict[str, Any]:
-    return ok(password_reset.reset(caller, body))
+    return ok(password_reset.reset(caller, body.token, body.password))
 
 
 handler = jobs.handler(Mangum(app, lifespan="off"))  # HTTP, and the job queue (shared/jobs.py)

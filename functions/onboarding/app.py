@@ -3,13 +3,14 @@ Key-only routes: the client comes from the API key, the session from its id, a b
 (see shared/domain/onboarding.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Header, Path, Response
 from mangum import Mangum
+from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain import onboarding
-from shared.http.app_factory import API, create_app, errors, ok
+from shared.domain import onboarding, text
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import ClientTenant
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.views import FitnessGoal, FitnessLevel, ProfileView
@@ -22,6 +23,46 @@ RESUME_TOKEN = Header(alias=onboarding.RESUME_TOKEN_HEADER, pattern=onboarding.R
                                   "query parameter, so that it stays out of URLs, proxies' and servers' logs.")
 
 
+# --- requests -------------------------------------------------------------------------------------------------
+class ProfileFields(ApiModel):
+    """The profile of the spec, every field optional (a wizard sends them step by step)."""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                    AfterValidator(text.display_text),
+                    Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
+    age: Annotated[int, Field(ge=13, le=100)] | None = None
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+                      AfterValidator(text.display_text),
+                      Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
+    height: Annotated[int | float, Field(ge=100, le=250, description="centimetres")] | None = None
+    weight: Annotated[int | float, Field(ge=30, le=300, description="kilograms")] | None = None
+    fitnessGoal: onboarding.FitnessGoal | None = None
+    fitnessLevel: onboarding.FitnessLevel | None = None
+    workoutsPerWeek: Annotated[int, Field(ge=0, le=14)] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the request set (null means "not given": a merge never erases an answer)."""
+        return {name: value for name, value in self.model_dump(exclude_none=True).items()
+                if name in onboarding.PROFILE_FIELDS}
+
+
+class SaveProfile(ProfileFields):
+    sessionId: Annotated[onboarding.SessionId | None, Field(
+        description=onboarding.SESSION_ID_SECRET + " Leave it out and the server makes one (192 random bits) and "
+                                                   "returns it.")] = None
+
+
+class RecommendCoaches(ApiModel):
+    sessionId: onboarding.SessionId
+    fitnessGoal: onboarding.FitnessGoal | None = None
+    fitnessLevel: onboarding.FitnessLevel | None = None
+
+
+class SelectCoach(ApiModel):
+    sessionId: onboarding.SessionId
+    coachId: Annotated[int, Field(ge=1)]
+
+
+# --- answers --------------------------------------------------------------------------------------------------
 class WizardProfile(ProfileView):
     name: str | None = field("Jane")
 
@@ -74,7 +115,7 @@ class Recommendations(View):
                       "profile fields sent in this request (the others are null).",
           responses={200: {"description": "Merged into the live session", "model": Envelope.of(SavedSession)},
                      **errors("NO_DEFAULT_CLIENT")})
-def save_profile(body: onboarding.SaveProfile, tenant: ClientTenant, response: Response) -> dict[str, Any]:
+def save_profile(body: SaveProfile, tenant: ClientTenant, response: Response) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, body.sessionId or "")  # an agent stays on its own session
     given = body.given()
     item, resume_token = onboarding.save_profile(tenant.id, body.sessionId, given)
@@ -101,7 +142,7 @@ def get_profile(tenant: ClientTenant, sessionId: str = SESSION_ID,
           response_model=Envelope.of(Recommendations),
           description="Coaches ranked for the session's profile. Unknown ids are throttled per source address.",
           responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NO_DEFAULT_CLIENT"))
-def recommend_coaches(body: onboarding.RecommendCoaches, tenant: ClientTenant) -> dict[str, Any]:
+def recommend_coaches(body: RecommendCoaches, tenant: ClientTenant) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, body.sessionId)
     return ok(onboarding.recommend(tenant.id, body.sessionId, body.fitnessGoal, body.fitnessLevel,
                                    tenant.caller.source_ip))
@@ -112,7 +153,7 @@ def recommend_coaches(body: onboarding.RecommendCoaches, tenant: ClientTenant) -
                       "resume token (`GET /onboarding/profile/{sessionId}`). Unknown ids are throttled per source "
                       "address.",
           responses=errors("ONBOARDING_SESSION_NOT_FOUND", "NOT_FOUND", "NO_DEFAULT_CLIENT"))
-def select_coach(body: onboarding.SelectCoach, tenant: ClientTenant) -> dict[str, Any]:
+def select_coach(body: SelectCoach, tenant: ClientTenant) -> dict[str, Any]:
     onboarding.check_agent_session(tenant.caller, body.sessionId)
     item = onboarding.select_coach(tenant.id, body.sessionId, body.coachId, tenant.caller.source_ip)
     return ok(onboarding.view(item, shown=set()))

@@ -13,11 +13,12 @@ from pydantic import AfterValidator, Field
 
 from shared import clock, csv_export
 from shared.domain import partner_members, partner_staff, partner_vouchers, text
-from shared.domain.accounts import Email, LogoutBody, RefreshBody
+from shared.domain.accounts import Email
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.envelope import Envelope, Instant, View, field, optional
 from shared.http.partner_caller import PartnerStaff, PartnerWriter
 from shared.idempotency import IdempotentRoute
+from shared.requests import LogoutBody, RefreshBody
 from shared.views import TokenPair
 
 app = create_app("partner")

@@ -7,13 +7,20 @@ from typing import Any
 from mangum import Mangum
 
 from shared.domain import account_deletion, accounts
-from shared.domain.accounts import UpdateMeBody
-from shared.http.app_factory import API, create_app, errors, ok
+from shared.domain.accounts import Name
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, View, field
+from shared.requests import ProfileIn, SettingsIn
 from shared.views import UserView
 
 app = create_app("users")
+
+
+class UpdateMeBody(ApiModel):
+    name: Name | None = None
+    profile: ProfileIn | None = None
+    settings: SettingsIn | None = None
 
 
 class Deleted(View):
@@ -30,13 +37,13 @@ def get_me(caller: UserCaller) -> dict[str, Any]:
 @app.put(f"{API}/users/me", operation_id="replaceCurrentUser", response_model=Envelope.of(UserView),
          responses=errors("NOT_FOUND"))
 def put_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
-    return ok(accounts.update_me(caller, body))
+    return ok(accounts.update_me(caller, body.model_dump(exclude_unset=True)))
 
 
 @app.patch(f"{API}/users/me", operation_id="updateCurrentUser", response_model=Envelope.of(UserView),
            responses=errors("NOT_FOUND"))
 def patch_me(body: UpdateMeBody, caller: UserCaller) -> dict[str, Any]:
-    return ok(accounts.update_me(caller, body))
+    return ok(accounts.update_me(caller, body.model_dump(exclude_unset=True)))
 
 
 @app.delete(f"{API}/users/me", operation_id="deleteCurrentUser", response_model=Envelope.of(Deleted),

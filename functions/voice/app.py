@@ -5,15 +5,45 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from mangum import Mangum
+from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain import voice
-from shared.http.app_factory import API, create_app, errors, ok
+from shared.domain import onboarding, text, voice
+from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import ClientTenant, Tenant, require_tenant_role
 from shared.http.envelope import Envelope, Instant, View, field, optional
 
 app = create_app("voice")
 
+# --- requests -------------------------------------------------------------------------------------------------
+ConfigId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+ConfigVersion = Annotated[int, Field(ge=0)]
 
+
+class PutHumeConfig(ApiModel):
+    configId: ConfigId
+    configVersion: ConfigVersion | None = None
+    enabled: bool = True
+
+
+class TrainerConfig(ApiModel):
+    trainerId: Annotated[int, Field(ge=1)]
+    configId: ConfigId
+    configVersion: ConfigVersion | None = None
+
+
+class PutTrainerConfigs(ApiModel):
+    trainers: Annotated[list[TrainerConfig], Field(min_length=1, max_length=voice.MAX_TRAINERS_PER_PUT)]
+
+
+class LiveKitTokenRequest(ApiModel):
+    roomName: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    context: Annotated[str, StringConstraints(max_length=voice.CONTEXT_MAX_CHARS), AfterValidator(text.multiline_text),
+                       Field(json_schema_extra={"pattern": text.MULTILINE_TEXT_PATTERN})] | None = None
+    agentName: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    sessionId: Annotated[str, StringConstraints(pattern=onboarding.SESSION_ID_PATTERN)] | None = None
+
+
+# --- answers --------------------------------------------------------------------------------------------------
 class TrainerVoice(View):
     trainerId: int = field(5, "A coach of the client")
     configId: str = field("priya-nair-evi-config", "The Hume EVI config id")
@@ -52,24 +82,25 @@ def get_hume_config(tenant: ClientTenant) -> dict[str, Any]:
 
 @app.put(f"{API}/hume-config", operation_id="setHumeConfig", response_model=Envelope.of(HumeConfig),
          responses=errors("HUME_CONFIG_NOT_ASSIGNED"))
-def put_hume_config(body: voice.PutHumeConfig, admin: StudioAdmin) -> dict[str, Any]:
+def put_hume_config(body: PutHumeConfig, admin: StudioAdmin) -> dict[str, Any]:
     return ok(voice.set_default_config(admin.client, body.configId, body.configVersion, body.enabled,
                                        admin.caller.user_id, role=admin.caller.role))
 
 
 @app.put(f"{API}/hume-config/trainers", operation_id="setTrainerHumeConfigs", response_model=Envelope.of(HumeConfig),
          responses=errors("NOT_FOUND", "HUME_CONFIG_NOT_ASSIGNED", "DUPLICATE_TRAINER"))
-def put_trainer_configs(body: voice.PutTrainerConfigs, admin: StudioAdmin) -> dict[str, Any]:
+def put_trainer_configs(body: PutTrainerConfigs, admin: StudioAdmin) -> dict[str, Any]:
     return ok(voice.upsert_trainer_configs(admin.client, [t.model_dump() for t in body.trainers],
                                            admin.caller.user_id, role=admin.caller.role))
 
 
 @app.post(f"{API}/livekit/token", operation_id="createLivekitToken", response_model=Envelope.of(RoomToken),
           responses=errors("FEATURE_DISABLED", "NO_DEFAULT_CLIENT", "UNKNOWN_AGENT"))
-def livekit_token(body: voice.LiveKitTokenRequest, tenant: ClientTenant) -> dict[str, Any]:
+def livekit_token(body: LiveKitTokenRequest, tenant: ClientTenant) -> dict[str, Any]:
     if not tenant.caller.user_id:
         voice.limit_anonymous_minting(tenant.caller)
-    return ok(voice.mint_room_token(tenant.client, tenant.caller, body))
+    return ok(voice.mint_room_token(tenant.client, tenant.caller, room_label=body.roomName, context=body.context,
+                                    agent_name=body.agentName, session_id=body.sessionId))
 
 
 handler = Mangum(app, lifespan="off")

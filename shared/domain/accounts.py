@@ -32,13 +32,12 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import clock, metrics, ratelimit
 from shared.auth import passwords
+from shared.auth.principal import Caller
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, partner_members, partner_vouchers, refresh_tokens, text, vouchers
 from shared.domain import onboarding as onboarding_sessions
 from shared.errors import AppError, rate_limited
-from shared.http.app_factory import ApiModel
-from shared.http.caller import Caller
 from shared.logs import security_event
 
 # --- input ---------------------------------------------------------------------------------------------------
@@ -113,19 +112,7 @@ SETTINGS_FIELDS = ("notifications", "timeZone")
 DEFAULT_SETTINGS: dict[str, Any] = {"notifications": True}
 
 
-class ProfileIn(ApiModel):
-    age: int | None = Field(None, ge=13, le=100)
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-                      AfterValidator(text.display_text),
-                      Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
-    height: float | None = Field(None, ge=100, le=250, description="centimetres")
-    weight: float | None = Field(None, ge=30, le=300, description="kilograms")
-    fitnessGoal: FitnessGoal | None = None
-    fitnessLevel: FitnessLevel | None = None
-    workoutsPerWeek: int | None = Field(None, ge=0, le=14)
-
-
-def _time_zone(value: str) -> str:
+def time_zone(value: str) -> str:
     """An IANA zone (Europe/London) or a UTC offset: the zone the member's days are counted in."""
     from shared.domain.viewing import parse_tz  # only the routes that take settings pay for it
 
@@ -134,40 +121,6 @@ def _time_zone(value: str) -> str:
     except AppError:
         raise ValueError("an IANA time zone such as Europe/London") from None
     return value
-
-
-class SettingsIn(ApiModel):
-    notifications: bool | None = None
-    timeZone: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+:/-]{0,63}$"),
-                        AfterValidator(_time_zone)] | None = Field(
-        None, description="IANA time zone of the member's days (plans, progress); null: the studio's, else UTC")
-
-
-class RegisterBody(ApiModel):
-    email: Email
-    password: Password
-    name: Name | None = None
-    voucherCode: str | None = Field(None, min_length=1, max_length=64)
-    sessionId: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{16,128}$")
-    coachId: int | None = Field(None, ge=1)
-    profile: ProfileIn | None = None
-    settings: SettingsIn | None = None
-
-
-class LoginBody(ApiModel):
-    email: Email
-    password: Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
-    clientId: str | None = Field(None, min_length=1, max_length=64)
-
-
-class RefreshBody(ApiModel):
-    refreshToken: Annotated[str, Field(min_length=1, max_length=4096)]
-
-
-class UpdateMeBody(ApiModel):
-    name: Name | None = None
-    profile: ProfileIn | None = None
-    settings: SettingsIn | None = None
 
 
 # --- pure helpers -----------------------------------------------------------------------------------------------
@@ -302,31 +255,35 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
             time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter, not a secret
 
 
-def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
-    """POST /auth/register: 201 `{user, accessToken, refreshToken, expiresIn, client}`."""
-    client, voucher = registration_client(caller, body.voucherCode)
+def register(caller: Caller, email: str, password: str, *, name: str | None = None, voucher_code: str | None = None,
+             session_id: str | None = None, coach_id: int | None = None, profile: dict[str, Any] | None = None,
+             settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST /auth/register: 201 `{user, accessToken, refreshToken, expiresIn, client}`. `email` is normalized
+    (the Email type); `profile` and `settings` hold the fields sent (PROFILE_FIELDS, SETTINGS_FIELDS)."""
+    client, voucher = registration_client(caller, voucher_code)
     client_id = client["id"]
     repo = get_repository()
-    onboarding = onboarding_sessions.get_session(client_id, body.sessionId) if body.sessionId else None
+    onboarding = onboarding_sessions.get_session(client_id, session_id) if session_id else None
     coach = None
-    if body.coachId is not None:
-        coach = _coach(client_id, body.coachId)
+    if coach_id is not None:
+        coach = _coach(client_id, coach_id)
         if coach is None:
             raise AppError("NOT_FOUND", "Coach not found")
     elif onboarding and isinstance(onboarding.get("coachId"), int):
         coach = _coach(client_id, onboarding["coachId"])  # a coach who left since is simply not assigned
     onboarding_profile = (onboarding or {}).get("profile") or {}
-    given = body.profile.model_dump(exclude_none=True) if body.profile else {}
-    name = body.name or onboarding_profile.get("name") or None
+    given = {field: value for field, value in (profile or {}).items() if value is not None}
+    name = name or onboarding_profile.get("name") or None
     partner_id = (voucher or {}).get("partnerId")
     user_id = new_user_id()
-    user = new_user_item(client_id, user_id, body.email, passwords.hash_password(body.password), name=name,
+    chosen = {field: value for field, value in (settings or {}).items() if value is not None}
+    user = new_user_item(client_id, user_id, email, passwords.hash_password(password), name=name,
                          profile=merge_profile(onboarding_profile, given),
-                         settings=body.settings.model_dump(exclude_none=True) if body.settings else None,
+                         settings=chosen if settings is not None else None,
                          coach_id=coach["id"] if coach else None, partner_id=partner_id,
                          voucher_code=voucher["code"] if voucher else None)
     actions = [Action.put(user, "attribute_not_exists(PK)"),
-               Action.put(email_claim_item(client_id, body.email, user_id), "attribute_not_exists(PK)")]
+               Action.put(email_claim_item(client_id, email, user_id), "attribute_not_exists(PK)")]
     kinds = ["user", "email"]
     if voucher:
         actions.append(_voucher_redemption(voucher, client_id, user_id))
@@ -338,7 +295,7 @@ def register(caller: Caller, body: RegisterBody) -> dict[str, Any]:
         actions.append(action)
         kinds.append("user")
     if onboarding:
-        actions.append(Action.delete(keys.onboarding(client_id, str(body.sessionId)),
+        actions.append(Action.delete(keys.onboarding(client_id, str(session_id)),
                                      "attribute_exists(PK) AND #ttl > :now", names={"#ttl": "ttl"},
                                      values={":now": int(clock.now())}))
         kinds.append("onboarding")
@@ -406,15 +363,15 @@ def _invalid_credentials() -> AppError:
     return AppError("INVALID_CREDENTIALS", "The email or password is not correct")
 
 
-def _candidate_clients(caller: Caller, body: LoginBody) -> list[str]:
+def _candidate_clients(caller: Caller, email: str, client_id: str | None) -> list[str]:
     if not caller.universal:
-        if body.clientId and body.clientId != caller.client_id:
+        if client_id and client_id != caller.client_id:
             raise AppError("FORBIDDEN", "clientId does not match the API key")
         return [caller.client_id]
-    claims = get_repository().query(keys.email_index(body.email), index="GSI1", limit=20)
+    claims = get_repository().query(keys.email_index(email), index="GSI1", limit=20)
     found = [str(c["GSI1SK"]) for c in claims]
-    if body.clientId:
-        return [body.clientId] if body.clientId in found else []
+    if client_id:
+        return [client_id] if client_id in found else []
     return found
 
 
@@ -436,19 +393,20 @@ def _maybe_rehash(user: dict[str, Any], password: str) -> None:
             pass  # the password changed meanwhile; the new hash is already current
 
 
-def login(caller: Caller, body: LoginBody) -> dict[str, Any]:
-    """POST /auth/login. Unknown email and wrong password answer alike, after the same hashing work.
+def login(caller: Caller, email: str, password: str, client_id: str | None = None) -> dict[str, Any]:
+    """POST /auth/login (`email` normalized; `client_id` names the client when the universal key finds several).
+    Unknown email and wrong password answer alike, after the same hashing work.
 
     Failures count per account (client and email) and only where the account exists, so that another
     client's key cannot lock a member out; each attempt reserves its token before argon2 runs and a correct
     password gives it back. The reservation is one write more for an existing account than for an unknown
     email: that tells no more than registration's USER_EXISTS already does."""
-    candidates = _candidate_clients(caller, body)
-    users = [user for user in (_account(client_id, body.email) for client_id in candidates) if user is not None]
-    reserved = _reserve_attempts(caller, users, body.email)
-    matches = [user for user in users if passwords.verify(user["passwordHash"], body.password)]
+    candidates = _candidate_clients(caller, email, client_id)
+    users = [user for user in (_account(candidate, email) for candidate in candidates) if user is not None]
+    reserved = _reserve_attempts(caller, users, email)
+    matches = [user for user in users if passwords.verify(user["passwordHash"], password)]
     for _ in range(max(1, len(candidates)) - len(users)):
-        passwords.burn_time(body.password)  # the candidates without an account cost what a real one does
+        passwords.burn_time(password)  # the candidates without an account cost what a real one does
     if not matches:
         raise _invalid_credentials()
     _give_back(reserved)
@@ -460,7 +418,7 @@ def login(caller: Caller, body: LoginBody) -> dict[str, Any]:
     client = clients.get_client(user["clientId"])
     if client is None:
         raise _invalid_credentials()
-    _maybe_rehash(user, body.password)
+    _maybe_rehash(user, password)
     session = refresh_tokens.start(client["id"], user["id"], str(user.get("role") or "user"))
     coach, partner = related(user)
     return {"user": user_view(user, coach, partner), **session, "client": clients.summary(client)}
@@ -492,26 +450,27 @@ def me(caller: Caller) -> dict[str, Any]:
     return user_view(user, *related(user))
 
 
-def update_me(caller: Caller, body: UpdateMeBody) -> dict[str, Any]:
-    """PUT/PATCH /users/me: only what is sent changes; a field sent as null is cleared (name included)."""
+def update_me(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
+    """PUT/PATCH /users/me: only what is sent changes; a field sent as null is cleared (name included).
+    `changes` holds what the request sent: `name`, and `profile` and `settings` as maps of the fields sent."""
     sets, removes = ["updatedAt = :now"], []
     names: dict[str, str] = {}
     values: dict[str, Any] = {":now": clock.iso()}
-    if "name" in body.model_fields_set:
+    if "name" in changes:
         names["#name"] = "name"
-        if body.name is None:
+        if changes["name"] is None:
             removes.append("#name")
         else:
             sets.append("#name = :name")
-            values[":name"] = body.name
-    for group, model, fields in (("profile", body.profile, PROFILE_FIELDS),
-                                 ("settings", body.settings, SETTINGS_FIELDS)):
-        sent = [f for f in fields if model is not None and f in model.model_fields_set]
+            values[":name"] = changes["name"]
+    for group, fields in (("profile", PROFILE_FIELDS), ("settings", SETTINGS_FIELDS)):
+        given = changes.get(group) or {}
+        sent = [f for f in fields if f in given]
         if sent:
             names[f"#{group}"] = group
         for i, field in enumerate(sent):
             names[f"#{group}{i}"] = field
-            value = getattr(model, field)
+            value = given[field]
             if value is None:
                 removes.append(f"#{group}.#{group}{i}")
             else:
@@ -534,10 +493,6 @@ def forgot_scope(client_id: str, email: str) -> str:
 
 
 # --- vouchers, as the registration form sees them -----------------------------------------------------------------
-class VoucherBody(ApiModel):
-    code: Annotated[str, Field(min_length=1, max_length=64)]
-
-
 def validate_voucher(caller: Caller, code: str) -> dict[str, Any]:
     """POST /auth/voucher/validate: `{valid, reason, voucher, partner, client}` (reason null when valid).
     A voucher of another client than the key's is `other_client`, and shows nothing of that client."""
@@ -558,11 +513,6 @@ def validate_voucher(caller: Caller, code: str) -> dict[str, Any]:
 
 
 # --- logout -----------------------------------------------------------------------------------------------------------
-class LogoutBody(ApiModel):
-    refreshToken: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    allDevices: bool = False
-
-
 def _bearer_family(authorization: str) -> str | None:
     """The login (family) of the access token this request carries."""
     from shared.auth import tokens
@@ -577,17 +527,19 @@ def _bearer_family(authorization: str) -> str | None:
     return family if isinstance(family, str) else None
 
 
-def logout(caller: Caller, body: LogoutBody, authorization: str) -> dict[str, Any]:
-    """POST /auth/logout: end this login (the refresh token sent, else the bearer's own login), or with
-    `allDevices` every login of the member, and refuse every access token issued before now."""
+def logout(caller: Caller, authorization: str, refresh_token: str | None = None,
+           all_devices: bool = False) -> dict[str, Any]:
+    """POST /auth/logout: end this login (the refresh token sent, else the bearer's own login, read from the
+    `authorization` header), or with `all_devices` every login of the member, and refuse every access token
+    issued before now."""
     from shared.auth.revocation import revoke_access_tokens
 
-    if body.allDevices:
+    if all_devices:
         ended = refresh_tokens.revoke_all(caller.client_id, caller.user_id)
         revoke_access_tokens(caller.client_id, caller.user_id)
         return {"loggedOut": True, "allDevices": True, "endedLogins": ended}
-    if body.refreshToken:
-        claims = refresh_tokens.read_claims(body.refreshToken)
+    if refresh_token:
+        claims = refresh_tokens.read_claims(refresh_token)
         if claims["sub"] != caller.user_id or claims["cid"] != caller.client_id:
             raise AppError("INVALID_REFRESH_TOKEN", "This refresh token belongs to another sign-in")
         family = str(claims["fam"])

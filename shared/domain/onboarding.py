@@ -25,16 +25,15 @@ import contextlib
 import secrets
 from typing import Annotated, Any, Iterator, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from shared import clock, ratelimit
+from shared.auth.principal import Caller
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
-from shared.domain import coach_matching, text
+from shared.domain import coach_matching
 from shared.domain.refresh_tokens import token_hash
 from shared.errors import AppError, service_unavailable
-from shared.http.app_factory import ApiModel
-from shared.http.caller import Caller
 from shared.logs import security_event
 
 SESSION_SECONDS = 24 * 3600
@@ -51,42 +50,6 @@ RESUME_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32,128}$"
 RESUME_TOKEN_HEADER = "X-Resume-Token"
 PROBE_BURST = 10  # lookups of unknown session ids one address may make in a row...
 PROBE_PER_MINUTE = 10  # ...then one more every 6 seconds
-
-
-class ProfileFields(ApiModel):
-    """The profile of the spec, every field optional (a wizard sends them step by step)."""
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                    AfterValidator(text.display_text),
-                    Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
-    age: Annotated[int, Field(ge=13, le=100)] | None = None
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-                      AfterValidator(text.display_text),
-                      Field(json_schema_extra={"pattern": text.DISPLAY_TEXT_PATTERN})] | None = None
-    height: Annotated[int | float, Field(ge=100, le=250, description="centimetres")] | None = None
-    weight: Annotated[int | float, Field(ge=30, le=300, description="kilograms")] | None = None
-    fitnessGoal: FitnessGoal | None = None
-    fitnessLevel: FitnessLevel | None = None
-    workoutsPerWeek: Annotated[int, Field(ge=0, le=14)] | None = None
-
-    def given(self) -> dict[str, Any]:
-        """The fields the request set (null means "not given": a merge never erases an answer)."""
-        return {name: value for name, value in self.model_dump(exclude_none=True).items() if name in PROFILE_FIELDS}
-
-
-class SaveProfile(ProfileFields):
-    sessionId: Annotated[SessionId | None, Field(description=SESSION_ID_SECRET + " Leave it out and the server "
-                                                 "makes one (192 random bits) and returns it.")] = None
-
-
-class RecommendCoaches(ApiModel):
-    sessionId: SessionId
-    fitnessGoal: FitnessGoal | None = None
-    fitnessLevel: FitnessLevel | None = None
-
-
-class SelectCoach(ApiModel):
-    sessionId: SessionId
-    coachId: Annotated[int, Field(ge=1)]
 
 
 def session_not_found() -> AppError:

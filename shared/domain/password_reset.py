@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Any
 
 from shared import clock, jobs, ratelimit
 from shared.auth import passwords
+from shared.auth.principal import Caller
 from shared.auth.revocation import revoke_access_tokens
 from shared.db import keys
 from shared.db.repository import Action, get_repository
 from shared.digest import sha256_hex
 from shared.domain import clients, mail, refresh_tokens
-from shared.domain.accounts import Email, Password, commit, forgot_scope
+from shared.domain.accounts import commit, forgot_scope
 from shared.errors import AppError, refused
-from shared.http.app_factory import ApiModel
-from shared.http.caller import Caller
 
 TOKEN_TTL_SECONDS = 3600
 FORGOT_BURST = 3  # reset mails one email may ask for at once...
@@ -34,25 +31,15 @@ DEFAULT_LINK_SCHEME = "studiostv"  # the platform app's; a client's branding nam
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")  # RFC 3986 scheme, lower case, kept short
 
 
-class ForgotBody(ApiModel):
-    email: Email
-    clientId: str | None = Field(None, min_length=1, max_length=64)
-
-
-class ResetBody(ApiModel):
-    token: Annotated[str, Field(min_length=20, max_length=200)]
-    password: Password
-
-
 def _hash(token: str) -> str:
     return sha256_hex(token)
 
 
-def _clients_of(caller: Caller, body: ForgotBody) -> list[str]:
+def _clients_of(caller: Caller, email: str, client_id: str | None) -> list[str]:
     if not caller.universal:
-        return [caller.client_id] if body.clientId in (None, caller.client_id) else []
-    found = [str(c["GSI1SK"]) for c in get_repository().query(keys.email_index(body.email), index="GSI1", limit=20)]
-    return [c for c in found if body.clientId in (None, c)]
+        return [caller.client_id] if client_id in (None, caller.client_id) else []
+    found = [str(c["GSI1SK"]) for c in get_repository().query(keys.email_index(email), index="GSI1", limit=20)]
+    return [c for c in found if client_id in (None, c)]
 
 
 def _limit(caller: Caller, client_ids: list[str], email: str) -> None:
@@ -67,12 +54,13 @@ def _limit(caller: Caller, client_ids: list[str], email: str) -> None:
         ratelimit.take(scope, FORGOT_PER_MINUTE, FORGOT_BURST)
 
 
-def forgot(caller: Caller, body: ForgotBody) -> dict[str, Any]:
-    """POST /auth/password/forgot: 202 always (429 when one client's email asks too often). The mail, if any,
-    is sent by a job after the answer."""
-    client_ids = _clients_of(caller, body)
-    _limit(caller, client_ids, body.email)
-    jobs.enqueue("password_reset", {"email": body.email, "client_ids": client_ids})
+def forgot(caller: Caller, email: str, client_id: str | None = None) -> dict[str, Any]:
+    """POST /auth/password/forgot for `email` (normalized), in `client_id` when the universal key names one:
+    202 always (429 when one client's email asks too often). The mail, if any, is sent by a job after the
+    answer."""
+    client_ids = _clients_of(caller, email, client_id)
+    _limit(caller, client_ids, email)
+    jobs.enqueue("password_reset", {"email": email, "client_ids": client_ids})
     return {"message": "If an account exists for this email, a reset link is on its way."}
 
 
@@ -122,10 +110,10 @@ def _bad_token() -> AppError:
                    "unknown, already used or expired: ask for a new reset mail")
 
 
-def reset(caller: Caller, body: ResetBody) -> dict[str, Any]:
+def reset(caller: Caller, token: str, password: str) -> dict[str, Any]:
     """POST /auth/password/reset: consume the token, set the password, end every login."""
     repo = get_repository()
-    digest = _hash(body.token)
+    digest = _hash(token)
     pending = next(iter(repo.query(keys.password_reset_index(digest), index="GSI1", limit=1)), None)
     if (not clock.alive(pending)
             or (not caller.universal and pending.get("clientId") != caller.client_id)):
@@ -136,7 +124,7 @@ def reset(caller: Caller, body: ResetBody) -> dict[str, Any]:
                       names={"#ttl": "ttl"}, values={":now": int(clock.now())}),
         Action.update(keys.user(client_id, user_id), "SET passwordHash = :h, passwordChangedAt = :t, "
                       "updatedAt = :t", "attribute_exists(PK)",
-                      values={":h": passwords.hash_password(body.password), ":t": clock.iso()}),
+                      values={":h": passwords.hash_password(password), ":t": clock.iso()}),
     ], ["token", "user"], {"token": _bad_token(), "user": _bad_token()})
     for other in repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.PASSWORD_RESET_PREFIX, consistent=True):
         repo.delete({"PK": other["PK"], "SK": other["SK"]})

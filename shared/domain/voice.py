@@ -19,20 +19,16 @@ import base64
 import json
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, Field, StringConstraints
+from typing import Any
 
 from shared import clock, ratelimit
 from shared.auth import agent_credentials
+from shared.auth.principal import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
 from shared.db import keys
 from shared.db.repository import Action, TransactionFailed, get_repository
-from shared.domain import clients, text
-from shared.domain.onboarding import SESSION_ID_PATTERN
+from shared.domain import clients
 from shared.errors import AppError, refused
-from shared.http.app_factory import ApiModel
-from shared.http.caller import AGENT_SCOPES_FOR_ONBOARDING, AGENT_SCOPES_FOR_USER, Caller
-from shared.http.paths import API
+from shared.paths import API
 from shared.settings import get_secret, get_settings
 
 DEFAULT_AGENT = "fitness-coach"
@@ -45,34 +41,6 @@ MAX_TRAINERS_PER_PUT = 25  # two transaction actions each; DynamoDB allows 100 p
 # Anonymous minting, on top of the general per-caller limits: (per minute, burst).
 ANON_PER_ADDRESS = (10, 5)
 ANON_PER_KEY = (120, 60)
-
-ConfigId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
-ConfigVersion = Annotated[int, Field(ge=0)]
-
-
-class PutHumeConfig(ApiModel):
-    configId: ConfigId
-    configVersion: ConfigVersion | None = None
-    enabled: bool = True
-
-
-class TrainerConfig(ApiModel):
-    trainerId: Annotated[int, Field(ge=1)]
-    configId: ConfigId
-    configVersion: ConfigVersion | None = None
-
-
-class PutTrainerConfigs(ApiModel):
-    trainers: Annotated[list[TrainerConfig], Field(min_length=1, max_length=MAX_TRAINERS_PER_PUT)]
-
-
-class LiveKitTokenRequest(ApiModel):
-    roomName: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    context: Annotated[str, StringConstraints(max_length=CONTEXT_MAX_CHARS), AfterValidator(text.multiline_text),
-                       Field(json_schema_extra={"pattern": text.MULTILINE_TEXT_PATTERN})] | None = None
-    agentName: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    sessionId: Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)] | None = None
-
 
 # --- Hume configs ---------------------------------------------------------------------------------------
 def assign_config_ids(client_id: str, config_ids: list[str]) -> None:
@@ -226,24 +194,28 @@ def agent_ticket(caller: Caller, client_id: str, identity: str, session_id: str 
         session_id=session_id, parent_iat_ms=0, parent_exp=0, usage_key=caller.usage_key)
 
 
-def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRequest) -> dict[str, Any]:
+def mint_room_token(client: dict[str, Any], caller: Caller, *, room_label: str | None = None,
+                    context: str | None = None, agent_name: str | None = None,
+                    session_id: str | None = None) -> dict[str, Any]:
     """A 10-minute room-join token with the agent dispatched: `{token, wsUrl, roomName, identity, expiresAt}`
-    (plus `sessionId`, the onboarding session the agent fills, when there is no bearer)."""
+    (plus `sessionId`, the onboarding session the agent fills, when there is no bearer). `room_label` names the
+    room within the client's space, `agent_name` the agent (the client's default when None), `session_id` the
+    onboarding session an anonymous caller continues (a new one when None), `context` the text the agent reads."""
     client_id = client["id"]
     if not clients.features(client)["ai_coach"]:
         raise AppError("FEATURE_DISABLED", "Voice coaching is not enabled for this client")
-    agent_name = check_agent_name(client, body.agentName)
+    agent_name = check_agent_name(client, agent_name)
     default, trainers = _hume_items(client_id)
     if caller.user_id:
         identity, session_id = caller.user_id, None
         coach_id = user_coach_id(client_id, caller.user_id)
     else:
         identity = f"anon-{secrets.token_hex(8)}"
-        session_id = body.sessionId or f"voice-{secrets.token_urlsafe(24)}"
+        session_id = session_id or f"voice-{secrets.token_urlsafe(24)}"
         onboarding_item = get_repository().get(keys.onboarding(client_id, session_id))
         coach_id = onboarding_item.get("coachId") if onboarding_item and clock.alive(onboarding_item) else None
     ticket, ticket_expires = agent_ticket(caller, client_id, identity, session_id)
-    room = room_name(client_id, body.roomName)
+    room = room_name(client_id, room_label)
     metadata = {
         "clientId": client_id,
         "userId": caller.user_id or None,
@@ -251,7 +223,7 @@ def mint_room_token(client: dict[str, Any], caller: Caller, body: LiveKitTokenRe
         "identity": identity,
         "coachId": coach_id,
         "humeConfigId": active_config_id(default, trainers, coach_id),
-        "context": body.context or "",
+        "context": context or "",
         "api": {"ticket": ticket, "expiresAt": clock.iso(ticket_expires), "exchange": AGENT_EXCHANGE_PATH},
     }
     token, expires = _livekit_jwt(identity, room, agent_name, json.dumps(metadata, separators=(",", ":")))

@@ -20,7 +20,7 @@ from starlette.routing import Match
 from shared import metrics, ratelimit, snapstart
 from shared.errors import STATUS_BY_CODE, AppError, error_body, success_body
 from shared.http.caller import Caller
-from shared.http.paths import API as API  # re-exported: every function builds its routes on it
+from shared.paths import API as API  # re-exported: every function builds its routes on it
 from shared.logs import bind_invocation, logger
 from shared.settings import get_settings
 

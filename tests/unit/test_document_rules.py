@@ -13,11 +13,18 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+from local.loader import load_function
 from local.openapi import LINKS, _json_schema_bounds
-from shared.domain import accounts, onboarding, text
+from local.template import ROOT
+from shared.domain import accounts, text
 
 EMAILS = st.from_regex(accounts.EMAIL_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 254)
 NAME = TypeAdapter(accounts.Name)
+
+
+def _requests_of(function: str):
+    """A function's app module, whose request models are the ones its routes validate with."""
+    return load_function(ROOT / "functions" / function, f"requests_of_{function}")
 
 
 @seed(20261128)
@@ -62,7 +69,7 @@ def test_given_any_multiline_text_the_document_describes_then_the_voice_context_
 
 
 def test_given_a_constrained_union_then_the_document_spells_its_bounds_as_json_schema():
-    schema = onboarding.ProfileFields.model_json_schema()["properties"]["height"]
+    schema = _requests_of("onboarding").ProfileFields.model_json_schema()["properties"]["height"]
     fixed = _json_schema_bounds(schema)
     member = fixed["anyOf"][0]
     assert (member["minimum"], member["maximum"]) == (100, 250) and "ge" not in member and "le" not in member
@@ -74,10 +81,11 @@ def test_given_a_property_named_like_a_bound_then_it_keeps_its_name():
 
 
 def test_given_whole_floats_where_integers_are_documented_then_the_models_take_them_and_refuse_fractions():
-    from shared.domain.voice import PutTrainerConfigs
+    PutTrainerConfigs = _requests_of("voice").PutTrainerConfigs  # noqa: N806 - the route's model, by its name
+    SaveProfile = _requests_of("onboarding").SaveProfile  # noqa: N806
 
     # Given: JSON Schema's integers, 28.0 included, as a Python client writes them
-    profile = onboarding.SaveProfile.model_validate({"sessionId": "s" * 16, "age": 28.0, "height": 170.5,
+    profile = SaveProfile.model_validate({"sessionId": "s" * 16, "age": 28.0, "height": 170.5,
                                                      "workoutsPerWeek": 4.0})
     trainers = PutTrainerConfigs.model_validate({"trainers": [{"trainerId": 1.0, "configId": "x"}]})
     # Then: the integers they spell, and a fraction stays a fraction
@@ -86,7 +94,7 @@ def test_given_whole_floats_where_integers_are_documented_then_the_models_take_t
     # And: 28.5, true and "28" are still not integers
     for wrong in (28.5, True, "28"):
         with pytest.raises(ValidationError):
-            onboarding.SaveProfile.model_validate({"sessionId": "s" * 16, "age": wrong})
+            SaveProfile.model_validate({"sessionId": "s" * 16, "age": wrong})
 
 
 def test_given_the_links_then_each_points_at_a_route_of_the_api():
