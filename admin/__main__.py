@@ -124,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--scheduled-at", help="ISO-8601 UTC, for live classes")
     cl.add_argument("--premium", action="store_true")
     cl.add_argument("--featured", type=int, help="editorial rank (1 first)")
+    ri = sub.add_parser("rebuild-catalog-index", help="write a client's browse entries, word postings and facet "
+                                                        "counts again from its classes (a catalog made before them)")
+    ri.add_argument("client_id")
     us = sub.add_parser("create-user", help="create a member or staff account (e.g. a studio's client_admin)")
     us.add_argument("client_id")
     us.add_argument("email")
@@ -252,6 +255,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                is_live=args.live, scheduled_at=args.scheduled_at, is_premium=args.premium,
                                featured_rank=args.featured)
         return {"class": {"id": klass["id"], "name": klass["name"]}}
+    if command == "rebuild-catalog-index":
+        from shared.domain import catalog_index
+
+        return {"clientId": args.client_id, "classes": catalog_index.rebuild(args.client_id)}
     if command == "create-user":
         from shared.domain import accounts
 

@@ -37,6 +37,9 @@ class Discover(View):
 class ClassPage(View):
     items: list[ClassCard] = field([], "One page of classes")
     pagination: Pagination
+    nextCursor: str | None = field("eyJhZnRlciI6Ik4jMjAyNi0wMi0yMFQwODowMDowMFojMDAwMDAwNDIiLCJwYWdlIjoyfQ",
+                                   "Pass as `cursor` for the next page; null on the last. A page shorter than "
+                                   "`limit` with a cursor stopped at the read budget of a narrow filter: follow it")
 
 
 class ClassTrainer(View):
@@ -103,14 +106,20 @@ def list_classes(
     min_duration: int | None = Query(None, alias="minDuration", ge=0, le=1440),
     max_duration: int | None = Query(None, alias="maxDuration", ge=0, le=1440),
     is_live: bool | None = Query(None, alias="isLive"),
-    sort: Literal["newest", "popular", "duration", "name"] = Query("newest"),
-    page: int = Query(1, ge=1, le=100_000),
+    sort: Literal["newest", "popular", "duration", "name"] = Query("newest", description="`popular` orders by "
+                                                                   "views rounded down to one significant digit"),
+    page: int = Query(1, ge=1, le=catalog.MAX_BROWSE_PAGE,
+                      description=f"Pages 1-{catalog.MAX_BROWSE_PAGE} (a page reads the pages before it); further "
+                                  "on, follow `nextCursor`"),
     limit: int = Query(20, ge=1, le=100),
+    cursor: str | None = Query(None, min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$",
+                               description="`nextCursor` of the previous page with the same filters and sort, as "
+                                           "given; it takes precedence over `page`"),
 ) -> dict[str, Any]:
     client_id = tenant.id
     filters = catalog.Filters(category=category, trainer=trainer, intensity=intensity, min_duration=min_duration,
                               max_duration=max_duration, is_live=is_live)
-    return ok(catalog.browse(catalog.all_classes(client_id), catalog.people(client_id), filters, sort, page, limit))
+    return ok(catalog.browse(client_id, catalog.people(client_id), filters, sort, page, limit, cursor))
 
 
 @app.get(f"{API}/content/classes/{{id}}", operation_id="getClass", response_model=Envelope.of(ClassDetail))
@@ -119,7 +128,7 @@ def class_detail(tenant: ClientTenant,
                                 "42, not 42.0)")) -> dict[str, Any]:
     client_id = tenant.id
     item = catalog.get_class(client_id, int(id))
-    related = catalog.related(item, catalog.all_classes(client_id))
+    related = catalog.related(client_id, item)
     return ok(catalog.detail(item, catalog.people(client_id), related))
 
 
@@ -128,7 +137,7 @@ def class_detail(tenant: ClientTenant,
 def search(tenant: ClientTenant, q: str = Query(min_length=1, max_length=200),
            limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     client_id = tenant.id
-    return ok(catalog.search(catalog.all_classes(client_id), catalog.people(client_id), q, limit))
+    return ok(catalog.search(client_id, catalog.people(client_id), q, limit))
 
 
 @app.get(f"{API}/video/access/{{classId}}", operation_id="getVideoAccess", response_model=Envelope.of(VideoAccess),

@@ -166,7 +166,7 @@ def get_services(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
 def _recorded_classes(client_id: str, trainer_id: int) -> list[dict[str, Any]]:
     return [{"id": int(c["id"]), "name": c["name"], "duration": c.get("duration"), "intensity": c.get("intensity"),
              "thumbnailUrl": c.get("thumbnailUrl")}
-            for c in catalog.all_classes(client_id) if int(c.get("trainerId") or 0) == trainer_id and catalog.is_active(c)]
+            for c in catalog.trainer_classes(client_id, trainer_id)]
 
 
 @app.get(f"{API}/trainers/{{id}}/classes", response_model=Envelope.of(TrainerClasses),

@@ -192,6 +192,30 @@ def live_entries_since(scheduled_at: str) -> tuple[str, str]:
     return f"{LIVE_PREFIX}{scheduled_at}", f"{LIVE_PREFIX}~"
 
 
+def catalog_facets(client_id: str) -> Key:
+    """Class counts per (category, trainer, intensity, live, duration): every browse total is a sum of cells."""
+    return _key(catalog_pk(client_id), "FACETS")
+
+
+def browse_index(client_id: str, scope: str) -> str:
+    """A browse partition: `all`, one category (`c<id>`) or one trainer (`t<id>`), one entry per sort order."""
+    return f"{catalog_pk(client_id)}#BROWSE#{scope}"
+
+
+def browse_entry(client_id: str, scope: str, order: str, class_id: int) -> Key:
+    """`order` is the sort's tag and value (`N#<publishedAt>`, `D#0030`, ...): the partition reads in that order."""
+    return _key(browse_index(client_id, scope), f"{order}#{class_id:08d}")
+
+
+def search_words(client_id: str) -> str:
+    """The word postings of a client's classes, sorted by word: a word prefix is one `begins_with` Query."""
+    return f"{catalog_pk(client_id)}#WORDS"
+
+
+def word_posting(client_id: str, word: str, class_id: int) -> Key:
+    return _key(search_words(client_id), f"{word}#{class_id:08d}")
+
+
 # --- users -----------------------------------------------------------------------------------------------
 def user_pk(client_id: str, user_id: str) -> str:
     return f"{client_pk(client_id)}#USER#{user_id}"

@@ -184,13 +184,23 @@ class Repository:
                                  limit=limit, consistent=consistent, filter_expression=filter_expression,
                                  values=values, names=names))
 
-    def iterate(self, pk: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
-                index: str | None = None, forward: bool = True, limit: int | None = None,
-                consistent: bool = False, filter_expression: str | None = None,
-                values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
-                page_size: int | None = None) -> Iterator[Item]:
-        """Items one page at a time. With a filter, `page_size` bounds the items DynamoDB reads per request (its
-        Limit counts items read, not items matched); without one, `limit` does."""
+    def query_page(self, pk: str, *, limit: int, sk_prefix: str | None = None,
+                   sk_between: tuple[str, str] | None = None, forward: bool = True,
+                   after: str | None = None) -> tuple[list[Item], str | None]:
+        """One Query call of the table: at most `limit` items from after the sort key `after`, and the sort key
+        to continue from (None when the partition or range is exhausted). Its reads are bounded by `limit`."""
+        params = self._query_params(pk, sk_prefix=sk_prefix, sk_between=sk_between, index=None, forward=forward,
+                                    consistent=False, filter_expression=None, values=None, names=None)
+        params["Limit"] = limit
+        if after is not None:
+            params["ExclusiveStartKey"] = serialize({"PK": pk, "SK": after})
+        response = self._call("query", **params)
+        last = response.get("LastEvaluatedKey")
+        return [deserialize(raw) for raw in response.get("Items", [])], deserialize(last)["SK"] if last else None
+
+    def _query_params(self, pk: str, *, sk_prefix: str | None, sk_between: tuple[str, str] | None,
+                      index: str | None, forward: bool, consistent: bool, filter_expression: str | None,
+                      values: dict[str, Any] | None, names: dict[str, str] | None) -> dict[str, Any]:
         pk_name, sk_name = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")  # GSI1 -> GSI1PK/GSI1SK
         all_names = {"#pk": pk_name, **(names or {})}
         all_values: dict[str, Any] = {":pk": pk, **(values or {})}
@@ -214,6 +224,18 @@ class Repository:
             params["ConsistentRead"] = True
         if filter_expression:
             params["FilterExpression"] = filter_expression
+        return params
+
+    def iterate(self, pk: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
+                index: str | None = None, forward: bool = True, limit: int | None = None,
+                consistent: bool = False, filter_expression: str | None = None,
+                values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
+                page_size: int | None = None) -> Iterator[Item]:
+        """Items one page at a time. With a filter, `page_size` bounds the items DynamoDB reads per request (its
+        Limit counts items read, not items matched); without one, `limit` does."""
+        params = self._query_params(pk, sk_prefix=sk_prefix, sk_between=sk_between, index=index, forward=forward,
+                                    consistent=consistent, filter_expression=filter_expression, values=values,
+                                    names=names)
         returned = 0
         while True:
             if limit is not None and not filter_expression:
@@ -243,6 +265,15 @@ class Repository:
         except ConditionFailed as failed:
             if not failed.retried or failed.old_item is None or serialize(failed.old_item) != params["Item"]:
                 raise
+
+    def put_many(self, items: list[Item]) -> None:
+        """BatchWriteItem in chunks of 25, retrying unprocessed items: unconditional puts, not all or nothing
+        (bulk imports and rebuilt projections, which are safe to write again)."""
+        for start in range(0, len(items), 25):
+            pending: dict[str, Any] = {self.table: [{"PutRequest": {"Item": serialize(i)}}
+                                                    for i in items[start:start + 25]]}
+            while pending:
+                pending = self._call("batch_write_item", RequestItems=pending).get("UnprocessedItems") or {}
 
     def update(self, key: dict[str, str], expression: str, *, condition: str | None = None,
                names: dict[str, str] | None = None, values: dict[str, Any] | None = None,

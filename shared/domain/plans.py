@@ -41,14 +41,14 @@ GENDERS = ("male", "female", "other", "unspecified")
 
 # --- reading what the engine needs ------------------------------------------------------------------------------
 def planning_catalog(client_id: str) -> list[dict[str, Any]]:
-    """The client's active classes as the class-plan engine reads them (the content function's cached list)."""
+    """The client's classes the class-plan engine chooses from (the most watched: catalog.planning_classes)."""
     from shared.domain import catalog
 
     folks = catalog.people(client_id)
     return [{"id": int(c["id"]), "name": c["name"], "duration": int(c["duration"]), "intensity": c.get("intensity"),
              "category": (folks.categories.get(int(c.get("categoryId") or 0)) or {}).get("name"),
              "isLive": bool(c.get("isLive")), "scheduledAt": c.get("scheduledAt")}
-            for c in catalog.all_classes(client_id)]
+            for c in catalog.planning_classes(client_id)]
 
 
 def generate(plan_type: str, client_id: str, profile: dict[str, Any], preferences: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from shared.cursor import decode as decode_cursor
 from shared.cursor import encode as encode_cursor
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
+from shared.domain import catalog_index
 from shared.domain.catalog import is_active, pagination, percent
 from shared.errors import AppError, not_found, refused
 
@@ -337,12 +338,7 @@ def start(client_id: str, user_id: str, class_id: int, device_type: str) -> dict
     repo.put(_continue_item(client_id, user_id, session))
     repo.update(keys.viewing_stats(client_id, user_id), "ADD sessionsCount :one SET updatedAt = :now",
                 values={":one": 1, ":now": started}, return_values="NONE")
-    # Popularity (sort=popular) counts starts; browse sees it through its 60 s cache.
-    try:
-        repo.update(keys.klass(client_id, class_id), "ADD #views :one", condition="attribute_exists(PK)",
-                    names={"#views": "views"}, values={":one": 1}, return_values="NONE")
-    except ConditionFailed:
-        pass  # the class was removed meanwhile: nothing to count
+    catalog_index.note_view(client_id, class_id)  # popularity (sort=popular) counts starts
     return session
 
 

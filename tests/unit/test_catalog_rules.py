@@ -1,7 +1,7 @@
-"""Pure rules of the catalog: folding, search scoring, filters, sorts and pages."""
+"""Pure rules of the catalog: folding, filters and their totals, sort keys, popularity steps, postings, pages."""
 from __future__ import annotations
 
-from shared.domain import catalog
+from shared.domain import catalog, catalog_index
 
 FOLKS = catalog.People(coaches={1: {"id": 1, "name": "Maya Chen"}, 2: {"id": 2, "name": "José Núñez"}},
                        categories={10: {"id": 10, "name": "HIIT", "active": True, "sortOrder": 1},
@@ -33,33 +33,64 @@ def test_given_accents_and_case_then_fold_makes_them_equal():
     assert catalog.words("Stretch & Restore!") == ["stretch", "restore"]
 
 
-def test_given_hiit_in_any_case_then_search_finds_hiit_blast_first():
-    result = catalog.search(ITEMS, FOLKS, "hIIt", limit=10)
-    assert _ids(result)[0] == 1
-    assert result["total"] == 2  # Hiit Blast (name) and Blast Off Cardio (category HIIT)
+def _cells(*items):
+    return [(catalog_index.parse_cell(catalog_index.facet_cell(i)), 1) for i in items]
 
 
-def test_given_words_in_another_order_then_search_still_finds_the_class():
-    assert _ids(catalog.search(ITEMS, FOLKS, "blast hiit", limit=10))[0] == 1
+FACETED = catalog.People(coaches=FOLKS.coaches, categories=FOLKS.categories, facets=_cells(*ITEMS))
 
 
-def test_given_a_trainer_name_without_accents_then_search_finds_their_classes():
-    assert _ids(catalog.search(ITEMS, FOLKS, "jose nunez", limit=10)) == [2]
+def test_given_filters_then_the_total_is_summed_from_the_facet_cells_alone():
+    def total(**filters):
+        spec = catalog.Filters(**filters)
+        ids = catalog._category_ids(spec.category, FACETED) if spec.category else None
+        return catalog.plan(FACETED, spec, ids).total
+    assert total() == 4
+    assert total(category="hiit") == 2 and total(category="11") == 2 and total(category="Nope") == 0
+    assert total(trainer=2) == 1 and total(intensity="low") == 1 and total(is_live=True) == 1
+    assert total(min_duration=20, max_duration=30) == 2 and total(category="pilates", max_duration=20) == 1
 
 
-def test_given_a_word_nowhere_then_search_finds_nothing():
-    assert catalog.search(ITEMS, FOLKS, "zumba", limit=10) == {"query": "zumba", "total": 0, "items": []}
+def test_given_filters_then_browse_reads_the_smallest_partition_that_holds_every_match():
+    def scope(**filters):
+        spec = catalog.Filters(**filters)
+        ids = catalog._category_ids(spec.category, FACETED) if spec.category else None
+        return catalog.plan(FACETED, spec, ids).scope
+    assert scope() == "all" and scope(intensity="low") == "all"
+    assert scope(category="hiit") == "c10" and scope(trainer=2) == "t2"
+    assert scope(category="hiit", trainer=2) == "t2"  # one class of trainer 2, two of HIIT
 
 
-def test_given_filters_then_only_matching_classes():
-    browse = catalog.browse
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(category="hiit"), "name", 1, 10)) == [3, 1]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(category="11"), "name", 1, 10)) == [2, 4]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(trainer=2), "name", 1, 10)) == [2]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(min_duration=20, max_duration=30), "duration", 1, 10)) == [3, 1]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(is_live=True), "name", 1, 10)) == [4]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(intensity="low"), "name", 1, 10)) == [4]
-    assert _ids(browse(ITEMS, FOLKS, catalog.Filters(category="Nope"), "name", 1, 10)) == []
+def test_given_each_sort_then_the_partition_key_order_is_the_sort_order():
+    stepped = [{**i, "popularStep": catalog_index.popularity_step(i["views"])} for i in ITEMS]
+    for sort in catalog.SORTS:
+        by_key = sorted(stepped, key=lambda i: catalog_index.order_key(sort, i) + f"#{i['id']:08d}",
+                        reverse=sort == "newest")
+        by_rule = catalog.ordered([{**i, "views": i["popularStep"]} for i in stepped], sort)
+        assert [i["id"] for i in by_key] == [i["id"] for i in by_rule], sort
+
+
+def test_given_a_name_that_begins_another_then_it_sorts_first_as_the_rule_says():
+    short, longer = {"id": 2, "name": "Core"}, {"id": 1, "name": "Core Burn"}
+    assert catalog_index.order_key("name", short) < catalog_index.order_key("name", longer)
+
+
+def test_given_views_then_the_popularity_step_keeps_one_significant_digit():
+    steps = [catalog_index.popularity_step(v) for v in (0, 7, 10, 19, 42, 999, 1000, 1999, 25_000)]
+    assert steps == [0, 7, 10, 10, 40, 900, 1000, 1000, 20_000]
+
+
+def test_given_a_long_description_then_its_first_words_are_posted_and_where_each_occurs():
+    item = {"id": 1, "name": "Hiit Blast", "description": " ".join(f"w{n}" for n in range(50)) + " hiit"}
+    posted = catalog_index.posted_words(item)
+    assert posted["hiit"] == "n" and posted["blast"] == "n" and posted["w0"] == "d"
+    assert len(posted) == 2 + catalog_index.MAX_DESCRIPTION_WORDS
+
+
+def test_given_a_facet_cell_then_it_reads_back_as_the_class_fields_it_counts():
+    cell = catalog_index.parse_cell(catalog_index.facet_cell(ITEMS[3]))
+    assert cell == {"categoryId": 11, "trainerId": 1, "intensity": "low", "isLive": True, "duration": 15}
+    assert catalog_index.parse_cell("views") is None
 
 
 def test_given_ties_then_each_sort_is_total_and_stable():

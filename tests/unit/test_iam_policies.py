@@ -27,7 +27,8 @@ EXPECTED_DYNAMODB = {
     "UsersFunction": READ | {"PutItem", "UpdateItem", "DeleteItem"},
     "OnboardingFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
     "VoiceFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
-    "SessionsFunction": READ | {"PutItem", "UpdateItem"},
+    # + DeleteItem of browse entries only, when a start moves a class to another popularity step
+    "SessionsFunction": READ | {"PutItem", "UpdateItem", "DeleteItem"},
     # takes a room's ticket once (conditional delete), reads the member it stands for
     "AgentFunction": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},  # + the tools
     # bookings, holds and their lock items in transactions; calendars (GSI2) and member lists (GSI1)
@@ -138,3 +139,10 @@ def test_given_a_function_running_locally_when_it_reads_a_secret_it_is_not_grant
         with pytest.raises(RuntimeError, match=f"local IAM: {logical_id} may not read the secret jwtSigningKey"):
             iam.as_function(logical_id, read_signing_key)(None, None)
     assert get_secret("jwtSigningKey")  # outside a function (tests, the admin CLI): not checked
+
+
+def test_given_the_sessions_function_then_its_deletes_are_fenced_to_browse_entries():
+    policies = iam.function_policies()["SessionsFunction"]
+    assert policies.allows("DeleteItem", partition_key="CLIENT#c1#CATALOG#BROWSE#all")
+    assert not policies.allows("DeleteItem", partition_key="CLIENT#c1#USER#u1")
+    assert not policies.allows("DeleteItem", partition_key="CLIENT#c1#CATALOG")
