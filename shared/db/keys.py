@@ -197,13 +197,29 @@ def catalog_facets(client_id: str) -> Key:
     return _key(catalog_pk(client_id), "FACETS")
 
 
+BROWSE_ALL = "all"  # the browse scope of every class of a client
+
+
+def browse_category(category_id: int) -> str:
+    return f"c{category_id}"
+
+
+def browse_trainer(trainer_id: int) -> str:
+    return f"t{trainer_id}"
+
+
 def browse_index(client_id: str, scope: str) -> str:
-    """A browse partition: `all`, one category (`c<id>`) or one trainer (`t<id>`), one entry per sort order."""
+    """A browse partition: BROWSE_ALL, one category or one trainer (above), one entry per sort order."""
     return f"{catalog_pk(client_id)}#BROWSE#{scope}"
 
 
+def browse_order(tag: str, value: str = "") -> str:
+    """The sort key prefix of one sort order's entries (`N#<publishedAt>`, `D#0030`, ...); `value` narrows it."""
+    return f"{tag}#{value}"
+
+
 def browse_entry(client_id: str, scope: str, order: str, class_id: int) -> Key:
-    """`order` is the sort's tag and value (`N#<publishedAt>`, `D#0030`, ...): the partition reads in that order."""
+    """`order` is browse_order(tag, value): the partition reads in the sort's order."""
     return _key(browse_index(client_id, scope), f"{order}#{class_id:08d}")
 
 
@@ -214,6 +230,11 @@ def search_words(client_id: str) -> str:
 
 def word_posting(client_id: str, word: str, class_id: int) -> Key:
     return _key(search_words(client_id), f"{word}#{class_id:08d}")
+
+
+def words_from(start: str, *, whole: bool) -> str:
+    """The sort key prefix of the postings of the word `start` (whole) or of every word beginning with it."""
+    return f"{start}#" if whole else start
 
 
 # --- users -----------------------------------------------------------------------------------------------

@@ -265,19 +265,19 @@ class Plan:
 def plan(folks: People, filters: Filters, category_ids: set[int] | None) -> Plan:
     """The smallest browse partition that holds every match, and the exact total, from the facet counts alone."""
     total = sum(n for cell, n in folks.facets if matches(cell, filters, category_ids))
-    held = {"all": sum(n for _, n in folks.facets)}
+    held = {keys.BROWSE_ALL: sum(n for _, n in folks.facets)}
     if category_ids is not None and len(category_ids) == 1:
         (only,) = category_ids
-        held[f"c{only}"] = sum(n for cell, n in folks.facets if cell["categoryId"] == only)
+        held[keys.browse_category(only)] = sum(n for cell, n in folks.facets if cell["categoryId"] == only)
     if filters.trainer is not None:
-        held[f"t{filters.trainer}"] = sum(n for cell, n in folks.facets if cell["trainerId"] == filters.trainer)
-    scope = min(held, key=lambda s: (held[s], s != "all"))
+        held[keys.browse_trainer(filters.trainer)] = sum(n for cell, n in folks.facets if cell["trainerId"] == filters.trainer)
+    scope = min(held, key=lambda s: (held[s], s != keys.BROWSE_ALL))
     return Plan(scope, held[scope], total)
 
 
 def _browse_position(position: dict[str, Any]) -> bool:
     return set(position) == {"after", "page"} and isinstance(position["after"], str) \
-        and position["after"][:2] in {f"{tag}#" for tag in SORT_TAGS.values()} \
+        and any(position["after"].startswith(keys.browse_order(tag)) for tag in SORT_TAGS.values()) \
         and type(position["page"]) is int and 1 <= position["page"] <= 10**9
 
 
@@ -286,8 +286,8 @@ def _range(sort: str, filters: Filters) -> dict[str, Any]:
     tag = SORT_TAGS[sort]
     if sort == "duration" and (filters.min_duration is not None or filters.max_duration is not None):
         low, high = filters.min_duration or 0, filters.max_duration if filters.max_duration is not None else 9999
-        return {"sk_between": (f"D#{low:04d}#", f"D#{high:04d}#~")}
-    return {"sk_prefix": f"{tag}#"}
+        return {"sk_between": (keys.browse_order(tag, f"{low:04d}#"), keys.browse_order(tag, f"{high:04d}#~"))}
+    return {"sk_prefix": keys.browse_order(tag)}
 
 
 def browse(client_id: str, folks: People, filters: Filters, sort: str, page: int, limit: int,
@@ -328,29 +328,30 @@ def browse(client_id: str, folks: People, filters: Filters, sort: str, page: int
 
 
 def _popular_entries(client_id: str, scope: str, limit: int) -> list[dict[str, Any]]:
-    return get_repository().query(keys.browse_index(client_id, scope), sk_prefix=f"{SORT_TAGS['popular']}#",
+    return get_repository().query(keys.browse_index(client_id, scope), sk_prefix=keys.browse_order(SORT_TAGS["popular"]),
                                   limit=limit)
 
 
 def related(client_id: str, item: dict[str, Any], size: int = RELATED_SIZE) -> list[dict[str, Any]]:
     """Same category first, then same trainer; the most watched first. Two Queries of at most 2 x size + 1."""
-    same_category = [e for e in _popular_entries(client_id, f"c{int(item['categoryId'])}", size + 1)
+    same_category = [e for e in _popular_entries(client_id, keys.browse_category(int(item["categoryId"])), size + 1)
                      if e["id"] != item["id"]]
-    same_trainer = [e for e in _popular_entries(client_id, f"t{int(item['trainerId'])}", 2 * size + 1)
+    same_trainer = [e for e in _popular_entries(client_id, keys.browse_trainer(int(item["trainerId"])), 2 * size + 1)
                     if e["id"] != item["id"] and e.get("categoryId") != item.get("categoryId")]
     return (same_category + same_trainer)[:size]
 
 
 def trainer_classes(client_id: str, trainer_id: int) -> list[dict[str, Any]]:
     """A trainer's recorded classes, newest first, at most MAX_TRAINER_CLASSES (one Query)."""
-    return get_repository().query(keys.browse_index(client_id, f"t{trainer_id}"), sk_prefix=f"{SORT_TAGS['newest']}#",
-                                  forward=False, limit=MAX_TRAINER_CLASSES)
+    return get_repository().query(keys.browse_index(client_id, keys.browse_trainer(trainer_id)),
+                                  sk_prefix=keys.browse_order(SORT_TAGS["newest"]), forward=False,
+                                  limit=MAX_TRAINER_CLASSES)
 
 
 def planning_classes(client_id: str) -> list[dict[str, Any]]:
     """The classes a class plan chooses from: the PLANNING_CLASSES most watched (every class of a smaller
     catalog), one Query."""
-    return _popular_entries(client_id, "all", PLANNING_CLASSES)
+    return _popular_entries(client_id, keys.BROWSE_ALL, PLANNING_CLASSES)
 
 
 # --- search -----------------------------------------------------------------------------------------------
@@ -396,8 +397,8 @@ def _named(term: str, people_by_id: dict[int, dict[str, Any]]) -> set[int]:
 def _postings(client_id: str, term: str) -> tuple[list[dict[str, Any]], bool]:
     """The postings of `term` (and, from 3 letters, of every word it begins), at most SEARCH_BUDGET; and whether
     that is all of them."""
-    prefix = term if len(term) >= 3 else f"{term}#"
-    found, last = get_repository().query_page(keys.search_words(client_id), limit=SEARCH_BUDGET, sk_prefix=prefix)
+    found, last = get_repository().query_page(keys.search_words(client_id), limit=SEARCH_BUDGET,
+                                              sk_prefix=keys.words_from(term, whole=len(term) < 3))
     return found, last is None
 
 
@@ -423,7 +424,8 @@ def search(client_id: str, folks: People, q: str, limit: int) -> dict[str, Any]:
 
     driver = min(terms, key=reach)
     candidates: dict[int, dict[str, Any]] = {int(p["classId"]): p for p in posted[driver][0]}
-    scopes = [f"t{c}" for c in sorted(coaches[driver])] + [f"c{c}" for c in sorted(categories[driver])]
+    scopes = [keys.browse_trainer(c) for c in sorted(coaches[driver])] \
+        + [keys.browse_category(c) for c in sorted(categories[driver])]
     for scope in scopes:
         for entry in _popular_entries(client_id, scope, SEARCH_BUDGET):
             candidates.setdefault(int(entry["id"]), entry)
@@ -431,7 +433,7 @@ def search(client_id: str, folks: People, q: str, limit: int) -> dict[str, Any]:
     for term in terms:
         for p in posted[term][0]:
             if "d" in str(p.get("in", "")):
-                described.setdefault(int(p["classId"]), []).append(p["SK"].split("#")[0])
+                described.setdefault(int(p["classId"]), []).append(str(p["word"]))
     ranked = []
     for class_id, seen in candidates.items():
         coach = folks.coaches.get(int(seen.get("trainerId") or 0)) or {}

@@ -58,7 +58,7 @@ def popularity_step(views: int) -> int:
 
 
 def scopes(item: dict[str, Any]) -> list[str]:
-    return ["all", f"c{int(item['categoryId'])}", f"t{int(item['trainerId'])}"]
+    return [keys.BROWSE_ALL, keys.browse_category(int(item["categoryId"])), keys.browse_trainer(int(item["trainerId"]))]
 
 
 def order_key(sort: str, item: dict[str, Any]) -> str:
@@ -71,7 +71,7 @@ def order_key(sort: str, item: dict[str, Any]) -> str:
         value = fold(item["name"]) + NAME_END
     else:
         value = f"{POPULAR_CEILING - int(item.get('popularStep') or 0):012d}"
-    return f"{SORT_TAGS[sort]}#{value}"
+    return keys.browse_order(SORT_TAGS[sort], value)
 
 
 def browse_entries(client_id: str, item: dict[str, Any], sorts: tuple[str, ...] = tuple(SORT_TAGS)) -> list[dict[str, Any]]:
@@ -89,7 +89,7 @@ def posted_words(item: dict[str, Any]) -> dict[str, str]:
 
 
 def postings(client_id: str, item: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**keys.word_posting(client_id, word, int(item["id"])), "classId": int(item["id"]), "in": where,
+    return [{**keys.word_posting(client_id, word, int(item["id"])), "word": word, "classId": int(item["id"]), "in": where,
              "name": item["name"], "trainerId": int(item["trainerId"]), "categoryId": int(item["categoryId"])}
             for word, where in posted_words(item).items()]
 
@@ -172,7 +172,7 @@ def rebuild(client_id: str) -> int:
     """Write every projection of a client's classes again and recount its facets (an offline job: it reads the
     whole catalog once). Safe to repeat. Returns the number of classes."""
     repo = get_repository()
-    classes = [c for c in repo.query(keys.catalog_pk(client_id), sk_prefix="CLASS#")
+    classes = [c for c in repo.query(keys.catalog_pk(client_id), sk_prefix=keys.CLASS_PREFIX)
                if c.get("status", "active") == "active"]
     for item in classes:
         step = popularity_step(int(item.get("views") or 0))

@@ -152,7 +152,7 @@ def test_given_a_class_then_related_classes_same_category_first_most_watched_fir
 
 
 def _partition_ids(client_id: str, scope: str, tag: str) -> list[int]:
-    return [int(e["id"]) for e in get_repository().query(keys.browse_index(client_id, scope), sk_prefix=f"{tag}#")]
+    return [int(e["id"]) for e in get_repository().query(keys.browse_index(client_id, scope), sk_prefix=keys.browse_order(tag))]
 
 
 def test_given_an_admin_creates_a_class_then_browse_search_and_totals_show_it_at_once(local_api, studio):
@@ -165,7 +165,7 @@ def test_given_an_admin_creates_a_class_then_browse_search_and_totals_show_it_at
     catalog.forget_cache()  # a function whose 60 s counts cache has turned over
     # Then its category, its trainer and the whole catalog list it in every order, search finds it by name and
     # description, and the totals count it
-    for scope in ("all", f"c{category['id']}", f"t{coach['id']}"):
+    for scope in (keys.BROWSE_ALL, keys.browse_category(category["id"]), keys.browse_trainer(coach["id"])):
         for tag in catalog_index.SORT_TAGS.values():
             assert made["id"] in _partition_ids(client_id, scope, tag)
     listed = catalog.browse(client_id, catalog.people(client_id), catalog.Filters(category="kettlebells"), "newest", 1,
@@ -178,11 +178,11 @@ def test_given_an_admin_creates_a_class_then_browse_search_and_totals_show_it_at
 def test_given_a_class_create_that_fails_then_no_projection_is_left(local_api, studio):
     client_id = studio["client"]
     category = studio["categories"][0]
-    before = _partition_ids(client_id, "all", "N")
+    before = _partition_ids(client_id, keys.BROWSE_ALL, "N")
     # When a class names a trainer that is not the studio's, Then the create is refused and nothing was written
     with pytest.raises(AppError):
         p.create_class(client_id, "Ghost Class", trainer_id=99_999_999, category_id=category["id"], duration=20)
-    assert _partition_ids(client_id, "all", "N") == before
+    assert _partition_ids(client_id, keys.BROWSE_ALL, "N") == before
     assert _search(studio, "ghost")["total"] == 0
 
 
@@ -203,7 +203,7 @@ def test_given_parallel_admin_creates_in_one_category_then_every_class_once_in_e
         thread.join()
     # Then 8 classes, each once in each partition and order, and counts of 8 everywhere
     assert len(made) == 8
-    for scope in ("all", f"c{category['id']}", f"t{coach['id']}"):
+    for scope in (keys.BROWSE_ALL, keys.browse_category(category["id"]), keys.browse_trainer(coach["id"])):
         for tag in catalog_index.SORT_TAGS.values():
             assert sorted(_partition_ids(client["id"], scope, tag)) == sorted(made)
     catalog.forget_cache()
@@ -229,7 +229,7 @@ def test_given_parallel_starts_crossing_a_popularity_step_then_one_popular_entry
     item = get_repository().get(keys.klass(client_id, made["id"]))
     assert item is not None and item["views"] == 20 and item["popularStep"] == 20
     for scope in catalog_index.scopes(item):
-        entries = [e for e in get_repository().query(keys.browse_index(client_id, scope), sk_prefix="P#")
+        entries = [e for e in get_repository().query(keys.browse_index(client_id, scope), sk_prefix=keys.browse_order("P"))
                    if e["id"] == made["id"]]
         assert [e["SK"] for e in entries] == [keys.browse_entry(client_id, scope, catalog_index.order_key(
             "popular", item), made["id"])["SK"]]

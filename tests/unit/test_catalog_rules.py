@@ -1,6 +1,7 @@
 """Pure rules of the catalog: folding, filters and their totals, sort keys, popularity steps, postings, pages."""
 from __future__ import annotations
 
+from shared.db import keys
 from shared.domain import catalog, catalog_index
 
 FOLKS = catalog.People(coaches={1: {"id": 1, "name": "Maya Chen"}, 2: {"id": 2, "name": "José Núñez"}},
@@ -56,9 +57,9 @@ def test_given_filters_then_browse_reads_the_smallest_partition_that_holds_every
         spec = catalog.Filters(**filters)
         ids = catalog._category_ids(spec.category, FACETED) if spec.category else None
         return catalog.plan(FACETED, spec, ids).scope
-    assert scope() == "all" and scope(intensity="low") == "all"
-    assert scope(category="hiit") == "c10" and scope(trainer=2) == "t2"
-    assert scope(category="hiit", trainer=2) == "t2"  # one class of trainer 2, two of HIIT
+    assert scope() == keys.BROWSE_ALL and scope(intensity="low") == keys.BROWSE_ALL
+    assert scope(category="hiit") == keys.browse_category(10) and scope(trainer=2) == keys.browse_trainer(2)
+    assert scope(category="hiit", trainer=2) == keys.browse_trainer(2)  # one class of trainer 2, two of HIIT
 
 
 def test_given_each_sort_then_the_partition_key_order_is_the_sort_order():
