@@ -60,9 +60,8 @@ def serve(port: int, host: str) -> None:
 
     from moto.server import ThreadedMotoServer
 
-    _one_backup_per_transaction()
+    _journaled_transactions()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    _snapshot_each_table_once()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     server._server.app = _one_at_a_time(server._server.app)  # werkzeug reads .app per request
@@ -72,40 +71,6 @@ def serve(port: int, host: str) -> None:
         sys.stdin.read()
     finally:
         server.stop()
-
-
-def _snapshot_each_table_once() -> None:
-    """moto backs up a table before a transaction by deep-copying it once per action, not once per table: a
-    30-action booking on a table of a few thousand items costs seconds, and concurrent bookings time out. The
-    copies are taken before any action applies, so one copy per table is the same backup. Only Table objects
-    are shared; every other deepcopy is left as it is. Safe because calls run one at a time (below)."""
-    import copy
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-    real_deepcopy = copy.deepcopy
-
-    class _OncePerTable:
-        def __init__(self) -> None:
-            self.tables: dict[int, Any] = {}
-
-        def deepcopy(self, value: Any, memo: Any = None) -> Any:
-            if isinstance(value, Table):
-                if id(value) not in self.tables:
-                    self.tables[id(value)] = real_deepcopy(value)
-                return self.tables[id(value)]
-            return real_deepcopy(value, memo)
-
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        models.copy = _OncePerTable()  # type: ignore[attr-defined]
-        try:
-            return original(self, transact_items)
-        finally:
-            models.copy = copy  # type: ignore[attr-defined]
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def _one_at_a_time(app: Any) -> Any:
@@ -151,33 +116,64 @@ def _one_at_a_time(app: Any) -> Any:
     return serialized
 
 
-def _one_backup_per_transaction() -> None:
-    """moto backs a transaction up by deep-copying the whole table once per action (a 100-put transaction copies
-    it 100 times: seconds once the table holds a few thousand items, which timed out batches of voucher codes).
-    One copy per table is the same backup; calls run one at a time (`_one_at_a_time`), so the module's `copy`
-    may be swapped for the length of one transaction."""
+def _journaled_transactions() -> None:
+    """Roll a failed TransactWriteItems back item by item instead of table by table.
+
+    moto backs a transaction up by deep-copying every table it touches (once per action), so a transaction costs
+    as much as the whole table: seconds once a long test run or a 100,000-voucher client has filled it. Here the
+    "copy" of a table is the table itself, and the items the transaction names are saved before it runs and put
+    back if it is cancelled: the same all-or-nothing outcome at the cost of the items written. Safe because calls
+    run one at a time (`_one_at_a_time`), so the module's `copy` may be swapped for one transaction."""
     import copy
 
     from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
 
-    class _CopyOnce:
-        def __init__(self) -> None:
-            self.made: dict[int, Any] = {}
-
+    class _TablesStayPut:
         def deepcopy(self, value: Any, *args: Any) -> Any:
-            if id(value) not in self.made:
-                self.made[id(value)] = copy.deepcopy(value, *args)
-            return self.made[id(value)]
+            return value if isinstance(value, Table) else copy.deepcopy(value, *args)
 
         def __getattr__(self, name: str) -> Any:
             return getattr(copy, name)
 
     original = models.DynamoDBBackend.transact_write_items
 
+    def saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        saved = []
+        for action in transact_items:
+            for op in action.values():
+                table = backend.tables.get(op.get("TableName"))
+                if table is None:
+                    continue
+                key = op["Item"] if "Item" in op else op.get("Key", {})
+                if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+                    continue  # moto refuses the action itself
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+                before = table.get_item(hash_value, range_value)
+                saved.append((table, hash_value, range_value, copy.deepcopy(before)))
+        return saved
+
+    def restore(saved: list[tuple[Any, Any, Any, Any]]) -> None:
+        for table, hash_value, range_value, before in reversed(saved):
+            if range_value is None:
+                table.items.pop(hash_value, None)
+                if before is not None:
+                    table.items[hash_value] = before
+                continue
+            table.items[hash_value].pop(range_value, None)
+            if before is not None:
+                table.items[hash_value][range_value] = before
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        models.copy = _CopyOnce()  # type: ignore[assignment]
+        saved = saved_items(self, transact_items)
+        models.copy = _TablesStayPut()  # type: ignore[assignment]
         try:
             return original(self, transact_items)
+        except Exception:
+            restore(saved)
+            raise
         finally:
             models.copy = copy
 
