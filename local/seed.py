@@ -282,6 +282,10 @@ def seed() -> dict[str, Any]:
     for email, password, trainer in trainer_users:
         account = accounts.create_member(studio["id"], email, password, name=trainer["name"], role="trainer")
         trainer_portal.link_user(studio["id"], account["id"], trainer["id"])
+    from shared.domain import trainer_invites  # an invitation for the New York trainer to open their account
+
+    invites = [trainer_invites.create(studio["id"], demo_trainers[1]["id"], days=trainer_invites.MAX_DAYS,
+                                      invited_by="seed")]
     schedule = _demo_group_classes(studio["id"], studio_coaches, user_items[0]["id"])
 
     portal = _demo_partner_portal(partner_client["id"], partner["id"],
@@ -321,6 +325,7 @@ def seed() -> dict[str, Any]:
         "trainers": demo_trainers,
         "trainerUsers": [{"email": email, "password": password, "trainerId": trainer["id"]}
                          for email, password, trainer in trainer_users],
+        "trainerInvites": [{k: i[k] for k in ("code", "clientId", "trainerId", "expiresAt")} for i in invites],
         "bookings": [{"id": b, "clientId": studio["id"], "userEmail": demo_users[0][1]} for b in booking_ids],
         **schedule,
     }

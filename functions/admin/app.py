@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Query
 from mangum import Mangum
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain import admin, partner_staff, partner_vouchers, provisioning, text
+from shared.domain import admin, partner_staff, partner_vouchers, provisioning, text, trainer_invites
 from shared.domain.accounts import Email, Password, normalize_email
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import Caller, require_role
@@ -182,6 +182,19 @@ class NewClass(ApiModel):
     featuredRank: int | None = Field(None, ge=1, le=1000)
 
 
+class NewInvite(ApiModel):
+    days: int = Field(trainer_invites.DEFAULT_DAYS, ge=1, le=trainer_invites.MAX_DAYS,
+                      description="How many days the code can be used")
+
+
+class IssuedInvite(View):
+    code: str = field("TRN-7KQ2-MX9P-HTRW", "Shown once: only its hash is kept. The trainer registers with it")
+    clientId: str = field("zen-flow-studio")
+    trainerId: int = field(5)
+    trainerName: str = field("Priya Nair")
+    expiresAt: Instant = field("2026-12-06T10:00:00Z")
+
+
 class NewVouchers(ApiModel):
     count: int = Field(ge=1, le=100)
     partnerId: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
@@ -317,6 +330,20 @@ def create_coach(body: NewCoach, caller: AdminCaller, clientId: ClientId) -> dic
                                       levels=list(body.levels), bio=body.bio,
                                       audit=admin.audited(_actor(caller), "coach.create", clientId, body.model_dump()))
     return ok({"id": coach["id"], "name": coach["name"]})
+
+
+@app.post(f"{API}/admin/clients/{{clientId}}/trainers/{{trainerId}}/invites", status_code=201,
+          response_model=Envelope.of(IssuedInvite), responses=errors("FORBIDDEN"))
+def invite_trainer(caller: AdminCaller, clientId: ClientId,
+                   trainerId: Annotated[int, Path(ge=1, le=99_999_999, description="The trainer's (coach's) id")],
+                   body: NewInvite | None = None) -> dict[str, Any]:
+    """Invite one of the client's trainers to open their account: a single-use code, answered once."""
+    _client(caller, clientId)
+    days = (body or NewInvite()).days
+    invite = trainer_invites.create(clientId, trainerId, days=days, invited_by=caller.user_id,
+                                    audit=admin.audited(_actor(caller), "trainer.invite", clientId, {"days": days},
+                                                        target="trainerId"))
+    return ok(invite)
 
 
 @app.post(f"{API}/admin/clients/{{clientId}}/classes", status_code=201, response_model=Envelope.of(Made),

@@ -31,6 +31,9 @@ class RegisterBody(ApiModel):
     password: Password
     name: Name | None = None
     voucherCode: str | None = Field(None, min_length=1, max_length=64)
+    inviteCode: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{8,40}$",
+                                   description="A trainer's invitation (from a studio admin): the account is that "
+                                               "trainer's, with role trainer")
     sessionId: str | None = Field(None, pattern=SESSION_ID_PATTERN)
     coachId: int | None = Field(None, ge=1)
     profile: ProfileIn | None = None
@@ -88,13 +91,13 @@ class PasswordReset(View):
 
 
 @app.post(f"{API}/auth/register", operation_id="registerUser", status_code=201, response_model=Envelope.of(SignedIn),
-          responses=errors("INVALID_VOUCHER", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
+          responses=errors("INVALID_VOUCHER", "INVALID_INVITE", "VOUCHER_REQUIRED", "NO_DEFAULT_CLIENT", "ONBOARDING_SESSION_NOT_FOUND",
                            "NOT_FOUND", "USER_EXISTS", "CONFLICT"))
 def register(body: RegisterBody, caller: KeyCaller) -> dict[str, Any]:
     return ok(accounts.register(
         caller, body.email, body.password, name=body.name, voucher_code=body.voucherCode, session_id=body.sessionId,
         coach_id=body.coachId, profile=body.profile.model_dump() if body.profile else None,
-        settings=body.settings.model_dump() if body.settings else None))
+        settings=body.settings.model_dump() if body.settings else None, invite_code=body.inviteCode))
 
 
 @app.post(f"{API}/auth/login", operation_id="loginUser", response_model=Envelope.of(SignedIn),

@@ -1,5 +1,5 @@
 """The trainer portal (role `trainer`): profile, weekly schedule, their bookings, cancel / complete / no-show,
-and the trainer's side of the call."""
+and the trainer's side of the call; and, before the account exists, the check of an invitation code."""
 # No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
 from typing import Annotated, Any, Literal
 
@@ -7,10 +7,10 @@ from fastapi import Depends, Path, Query
 from mangum import Mangum
 from pydantic import Field
 
-from shared.domain import trainer_portal, trainers
+from shared.domain import trainer_invites, trainer_portal, trainers
 from shared.domain.clients import require_feature
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
-from shared.http.caller import Caller, require_role
+from shared.http.caller import Caller, KeyCaller, require_role
 from shared.http.envelope import Envelope, Instant, View, field, optional
 from shared.idempotency import IdempotentRoute
 from shared.views import BookingAnswer, BookingView, CallToken, DateOverride, Pagination, WeeklyWindow
@@ -107,7 +107,38 @@ class TrainerBookingPage(View):
     pagination: Pagination
 
 
+class InviteBody(ApiModel):
+    code: str = Field(pattern=trainer_invites.CODE_PATTERN, description="The invitation code a studio admin sent")
+
+
+class InvitedTrainer(View):
+    id: int = field(5)
+    name: str = field("Priya Nair")
+    image: str | None = optional("https://cdn.studiostv.net/coaches/5.jpg")
+
+
+class InvitingClient(View):
+    id: str = field("zen-flow-studio")
+    name: str = field("Zen Flow Studio")
+
+
+class InviteCheck(View):
+    """Whether the code can open a trainer account (POST /auth/register with inviteCode), and whose it is."""
+    valid: bool = field(True)
+    reason: Literal["not_found", "expired", "used", "revoked", "already_linked"] | None = field(
+        None, "Why it cannot be used; null when valid. Another studio's code is not_found; already_linked: the "
+              "trainer has an account")
+    trainer: InvitedTrainer | None = field(None, "The trainer the account will be; null when not valid")
+    client: InvitingClient | None = field(None, "The studio; null when not valid")
+    expiresAt: Instant | None = optional("2026-12-06T10:00:00Z", "Until when the code can be used")
+
+
 # --- routes ---------------------------------------------------------------------------------------------------
+@app.post(f"{API}/invite/check", response_model=Envelope.of(InviteCheck))
+def check_invite(body: InviteBody, caller: KeyCaller) -> dict[str, Any]:
+    return ok(trainer_invites.check(body.code, None if caller.universal else caller.client_id))
+
+
 @app.get(f"{API}/trainer/me", response_model=Envelope.of(ProfileAnswer), responses=errors("FEATURE_DISABLED"))
 def me(caller: TrainerCaller) -> dict[str, Any]:
     profile = trainer_portal.profile(_me(caller))

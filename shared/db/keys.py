@@ -448,6 +448,24 @@ def trainer_calendar_index(client_id: str, trainer_id: int) -> str:
     return f"{trainer_pk(client_id, trainer_id)}#CAL"
 
 
+def trainer_account(client_id: str, trainer_id: int) -> Key:
+    """The one user account of a trainer (its user id): an invite's registration claims it once."""
+    return _key(trainer_pk(client_id, trainer_id), "ACCOUNT")
+
+
+def trainer_schedule_guard(client_id: str, trainer_id: int) -> Key:
+    """A small item every booking of the trainer touches (its `bookingSeq`) and every schedule change moves (its
+    `version`): a booking made against an old schedule, or a schedule change that missed a new booking, fails its
+    condition instead of stranding a session."""
+    return _key(trainer_pk(client_id, trainer_id), "GUARD")
+
+
+def trainer_invite(code_hash: str) -> Key:
+    """An invitation of a trainer to open their account (the code's SHA-256 only), global like a voucher so that
+    the universal key finds its client; TTL'd some days after it expires."""
+    return _key(f"INVITE#{code_hash}", "INVITE")
+
+
 def booking(client_id: str, booking_id: str) -> Key:
     return _key(f"{client_pk(client_id)}#BOOKING#{booking_id}", "BOOKING")
 

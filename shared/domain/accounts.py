@@ -255,12 +255,33 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
             time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter, not a secret
 
 
+def _invited_client(caller: Caller, invite_code: str, voucher_code: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(client, invitation) of a trainer's registration: the invitation names the client (an invitation of
+    another client than the key's is unknown); it stands in for a voucher."""
+    from shared.domain import trainer_invites  # only trainers' registrations pay for it
+
+    if voucher_code:
+        raise AppError("VALIDATION_ERROR", "Invalid request: inviteCode",
+                       [{"field": "inviteCode", "reason": "an invitation and a voucher cannot be used together"}])
+    invite = trainer_invites.usable(invite_code, None if caller.universal else caller.client_id)
+    client = clients.get_client(str(invite["clientId"]))
+    if client is None:
+        raise trainer_invites.refusal("not_found")
+    return client, invite
+
+
 def register(caller: Caller, email: str, password: str, *, name: str | None = None, voucher_code: str | None = None,
              session_id: str | None = None, coach_id: int | None = None, profile: dict[str, Any] | None = None,
-             settings: dict[str, Any] | None = None) -> dict[str, Any]:
+             settings: dict[str, Any] | None = None, invite_code: str | None = None) -> dict[str, Any]:
     """POST /auth/register: 201 `{user, accessToken, refreshToken, expiresIn, client}`. `email` is normalized
-    (the Email type); `profile` and `settings` hold the fields sent (PROFILE_FIELDS, SETTINGS_FIELDS)."""
-    client, voucher = registration_client(caller, voucher_code)
+    (the Email type); `profile` and `settings` hold the fields sent (PROFILE_FIELDS, SETTINGS_FIELDS). With
+    `invite_code`, the account of the invited trainer (role trainer), the code taken in the same transaction."""
+    invite: dict[str, Any] | None = None
+    if invite_code:
+        client, invite = _invited_client(caller, invite_code, voucher_code)
+        voucher = None
+    else:
+        client, voucher = registration_client(caller, voucher_code)
     client_id = client["id"]
     repo = get_repository()
     onboarding = onboarding_sessions.get_session(client_id, session_id) if session_id else None
@@ -281,10 +302,21 @@ def register(caller: Caller, email: str, password: str, *, name: str | None = No
                          profile=merge_profile(onboarding_profile, given),
                          settings=chosen if settings is not None else None,
                          coach_id=coach["id"] if coach else None, partner_id=partner_id,
-                         voucher_code=voucher["code"] if voucher else None)
+                         voucher_code=voucher["code"] if voucher else None,
+                         role="trainer" if invite else "user")
     actions = [Action.put(user, "attribute_not_exists(PK)"),
                Action.put(email_claim_item(client_id, email, user_id), "attribute_not_exists(PK)")]
     kinds = ["user", "email"]
+    failures = _FAILURES
+    if invite:
+        from shared.domain import trainer_invites
+
+        user["trainerId"] = int(invite["trainerId"])
+        for action, kind in trainer_invites.redemption_actions(invite, user_id):
+            actions.append(action)
+            kinds.append(kind)
+        failures = {"email": _FAILURES["email"], "invite": trainer_invites.refusal("used"),
+                    "trainer_account": trainer_invites.refusal("already_linked"), **_FAILURES}
     if voucher:
         actions.append(_voucher_redemption(voucher, client_id, user_id))
         kinds.append("voucher")
@@ -303,9 +335,9 @@ def register(caller: Caller, email: str, password: str, *, name: str | None = No
         actions.append(Action.update(keys.coach(client_id, coach["id"]), "ADD memberCount :one",
                                      "attribute_exists(PK) AND active = :true", values={":one": 1, ":true": True}))
         kinds.append("coach")
-    commit(actions, kinds)
+    commit(actions, kinds, failures)
     partner = repo.get(keys.partner(client_id, partner_id)) if partner_id else None
-    session = refresh_tokens.start(client_id, user_id, "user")
+    session = refresh_tokens.start(client_id, user_id, str(user["role"]))
     return {"user": user_view(user, coach, partner), **session, "client": clients.summary(client)}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import ConditionFailed, get_repository
+from shared.db.repository import Action, ConditionFailed, get_repository
 from shared.domain import bookings, scheduling, trainers
 from shared.errors import AppError, not_found
 
@@ -19,8 +19,11 @@ def link_user(client_id: str, user_id: str, trainer_id: int) -> None:
     """Make a user of the client the account of one of its trainers (provisioning: seed, admin tools)."""
     if int(trainer_id) not in trainers.coaches(client_id):
         raise not_found("Trainer")
-    get_repository().update(keys.user(client_id, user_id), "SET trainerId = :t", values={":t": int(trainer_id)},
-                            condition="attribute_exists(PK)")
+    get_repository().transact([
+        Action.update(keys.user(client_id, user_id), "SET trainerId = :t", "attribute_exists(PK)",
+                      values={":t": int(trainer_id)}),
+        Action.put({**keys.trainer_account(client_id, int(trainer_id)), "userId": user_id, "createdAt": clock.iso()},
+                   "attribute_not_exists(PK)")])  # a trainer has one account (as an invitation's registration)
 
 
 def trainer_of(client_id: str, user_id: str) -> trainers.Trainer:

@@ -55,6 +55,9 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     assert booking.status == 201, booking.json
     held = member.post("/trainers/5/holds", {"serviceId": 1, "slotId": slots[-3]["id"]})
     assert held.status == 201, held.json
+    from shared.domain import trainer_invites
+
+    invite = trainer_invites.create(demo["clients"]["studio"]["id"], 2)  # A's trainer 2, invited, not yet used
     from shared.auth import tokens
     from shared.http.caller import AGENT_SCOPES_FOR_USER
 
@@ -75,7 +78,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"], "trainerId": 5, "serviceId": 1,
         "resumeToken": wizard.data["resumeToken"],
         "bookingId": booking.data["booking"]["id"], "slotId": slots[-2]["id"], "holdId": held.data["holdId"],
-        "proposalId": proposal.data["proposalId"],
+        "proposalId": proposal.data["proposalId"], "inviteCode": invite["code"],
     }
 
 
@@ -95,6 +98,10 @@ def _snapshot(a: dict[str, Any]) -> dict[str, Any]:
     state["hold"] = repo.get(keys.slot_hold(client, a["holdId"]), consistent=True)
     state["trainer"] = repo.query(keys.trainer_pk(client, a["trainerId"]), consistent=True)
     state["trainerTime"] = repo.query(f"{keys.trainer_pk(client, a['trainerId'])}#BUSY", consistent=True)
+    from shared.domain import trainer_invites
+
+    state["invite"] = repo.get(keys.trainer_invite(trainer_invites.code_hash(a["inviteCode"])), consistent=True)
+    state["invitedTrainer"] = repo.query(keys.trainer_pk(client, 2), consistent=True)
     return json.loads(json.dumps(state, sort_keys=True, default=str))
 
 
@@ -115,6 +122,13 @@ def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
 
             personas["b-agent"] = (key, tokens.issue(user["id"], partner, role, typ=tokens.AGENT,
                                                      extra={"scope": list(AGENT_SCOPES_FOR_USER), "uk": ""})[0])
+    from shared.domain import trainer_portal
+
+    b_trainer = next(t for t in demo["trainers"] if t["timeZone"] == "Europe/Berlin")  # B's own trainer's account
+    account = accounts.create_member(partner, f"b-trainer-{uuid.uuid4().hex[:8]}@fitco.example", "tenant-b-secret",
+                                     name="b-trainer", role="trainer")
+    trainer_portal.link_user(partner, account["id"], b_trainer["id"])
+    personas["b-trainer"] = (demo["apiKeys"]["partner"], tokens.issue(account["id"], partner, "trainer")[0])
     from shared.domain import partner_staff
 
     email = f"b-partner-{uuid.uuid4().hex[:8]}@fitcobenefits.example"
@@ -131,11 +145,11 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
-              a["bookingId"] if path.startswith("/api/v1/bookings/") else
+              a["bookingId"] if path.startswith(("/api/v1/bookings/", "/api/v1/trainer/bookings/")) else
               a["proposalId"] if path.startswith("/api/v1/agent/proposals/") else a["classId"],
               "sessionId": a["onboardingSessionId"], "code": a["voucher"], "classId": a["classId"],
               "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
-              "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24}
+              "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24, "trainerId": a["trainerId"]}
     concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     query = ""
     if method == "get" and path.endswith("/content/classes"):
@@ -162,6 +176,8 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
             body["trainers"] = [{"trainerId": a["coachId"], "configId": "b-config"}]
         if "configId" in _properties(operation) and "trainers" not in _properties(operation):
             body["configId"] = "b-config"
+    if method == "post" and path == "/api/v1/invite/check":  # A's unused trainer invitation, checked as B
+        body = {"code": a["inviteCode"]}
     if method == "post" and path == "/api/v1/agent/proposals":  # B's agent proposes to cancel A's booking
         body = {"action": "cancel", "bookingId": a["bookingId"]}
     return concrete + query, body, concrete
@@ -195,7 +211,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
                                            "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId",
-                                           "proposalId")}
+                                           "proposalId", "inviteCode")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():
