@@ -140,6 +140,31 @@ class PenaltyView(View):
     currency: str = field("GBP")
 
 
+class PolicyView(View):
+    freeCancelMinutes: int = field(1440, "Free cancellation until this many minutes before the start")
+    lateCancelAllowed: bool = field(True, "Whether a later cancellation is possible (with the penalty)")
+    lateCancelPenalty: PenaltyView
+
+
+class ServiceView(View):
+    id: int = field(3)
+    trainerId: int = field(5)
+    name: str = field("1:1 Strength Session")
+    description: str = field("An hour of coached strength work over video")
+    duration: int = field(60, "Minutes")
+    price: Number = field(75.0)
+    priceMinor: int = field(7500)
+    currency: str = field("GBP")
+    mode: Literal["video", "in_person"] = field("video")
+    bufferBeforeMinutes: int = field(0)
+    bufferAfterMinutes: int = field(15)
+    minimumNoticeMinutes: int = field(120)
+    bookingHorizonDays: int = field(60)
+    slotIntervalMinutes: int = field(60)
+    cancellationPolicy: PolicyView
+    active: bool = field(True)
+
+
 class SlotView(View):
     id: int = field(29576700, "Stable: the start in epoch minutes; book it by this id")
     date: str = field("2026-03-27", "Local date in the trainer's zone")

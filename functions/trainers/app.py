@@ -1,6 +1,6 @@
 """Trainers (member side): list, profile, services, classes, availability, slot holds and booking."""
 # No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Path, Query
 from mangum import Mangum
@@ -13,7 +13,7 @@ from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.idempotency import IdempotentRoute
-from shared.views import BookingAnswer, DateOverride, Pagination, PenaltyView, SlotView, WeeklyWindow
+from shared.views import BookingAnswer, DateOverride, Pagination, ServiceView, SlotView, WeeklyWindow
 
 app = create_app("trainers")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
@@ -29,31 +29,6 @@ class Money(View):
     currency: str = field("GBP", "ISO 4217")
 
 
-class PolicyView(View):
-    freeCancelMinutes: int = field(1440, "Free cancellation until this many minutes before the start")
-    lateCancelAllowed: bool = field(True, "Whether a later cancellation is possible (with the penalty)")
-    lateCancelPenalty: PenaltyView
-
-
-class ServiceView(View):
-    id: int = field(3)
-    trainerId: int = field(5)
-    name: str = field("1:1 Strength Session")
-    description: str = field("An hour of coached strength work over video")
-    duration: int = field(60, "Minutes")
-    price: Number = field(75.0)
-    priceMinor: int = field(7500)
-    currency: str = field("GBP")
-    mode: Literal["video", "in_person"] = field("video")
-    bufferBeforeMinutes: int = field(0)
-    bufferAfterMinutes: int = field(15)
-    minimumNoticeMinutes: int = field(120)
-    bookingHorizonDays: int = field(60)
-    slotIntervalMinutes: int = field(60)
-    cancellationPolicy: PolicyView
-    active: bool = field(True)
-
-
 class TrainerCard(View):
     id: int = field(5)
     name: str = field("Priya Nair")
@@ -64,6 +39,8 @@ class TrainerCard(View):
     timeZone: str | None = optional("Europe/London", "The trainer's IANA zone")
     servicesFrom: Money | None = optional({"price": 45.0, "priceMinor": 4500, "currency": "GBP"},
                                           "The cheapest active service")
+    nextAvailableAt: Instant | None = optional("2026-03-27T09:00:00Z", "The next bookable slot of any service in "
+                                               "the next 14 days (null: none); up to a minute old")
 
 
 class TrainerPage(View):
@@ -143,7 +120,8 @@ def list_trainers(caller: UserCaller, page: int = Query(1, ge=1, le=10_000), lim
     require_feature(caller.client_id, FEATURE)
     found = trainers.listing(caller.client_id, search=search, active=active, specialty=specialty)
     shown, pagination = catalog.paginate(found, page, limit)
-    return ok({"items": [trainers.card(c) for c in shown], "pagination": pagination})
+    return ok({"items": [{**trainers.card(c), "nextAvailableAt": bookings.next_available(caller.client_id, int(c["id"]))}
+                         for c in shown], "pagination": pagination})
 
 
 @app.get(f"{API}/trainers/{{id}}", response_model=Envelope.of(TrainerAnswer), responses=errors("FEATURE_DISABLED"))
@@ -151,6 +129,7 @@ def get_trainer(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
     require_feature(caller.client_id, FEATURE)
     trainer = trainers.get(caller.client_id, id)
     return ok({"trainer": {**trainers.card(trainer.profile), "timeZone": trainer.time_zone,
+                           "nextAvailableAt": bookings.next_available(caller.client_id, id, trainer),
                            "services": [trainers.service_view(s) for s in trainer.services if s.get("active", True)],
                            "classes": _recorded_classes(caller.client_id, id)[:10], "programmes": []}})
 
@@ -201,7 +180,8 @@ def hold(body: HoldBody, caller: UserCaller, id: int = TrainerId) -> dict[str, A
 
 
 @app.post(f"{API}/trainers/{{id}}/book", status_code=201, response_model=Envelope.of(BookingAnswer),
-          responses=errors("FEATURE_DISABLED", "SLOT_UNAVAILABLE", "ALREADY_BOOKED", "OVERLAPPING_BOOKING"))
+          responses=errors("FEATURE_DISABLED", "SLOT_UNAVAILABLE", "ALREADY_BOOKED", "OVERLAPPING_BOOKING",
+                           "BOOKING_LIMIT_REACHED"))
 def book(body: BookBody, caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
     require_feature(caller.client_id, FEATURE)
     booking = bookings.book(caller.client_id, caller.user_id, id, body.serviceId, body.slotId, body.notes, body.holdId)

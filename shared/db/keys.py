@@ -480,6 +480,15 @@ def member_hold(client_id: str, user_id: str) -> Key:
     return _key(user_pk(client_id, user_id), "HOLD")
 
 
+BOOKING_TOKEN_PREFIX = "BOOKTOKEN#"
+
+
+def member_booking_token(client_id: str, user_id: str, slot: int) -> Key:
+    """One of the member's places for an upcoming 1:1 booking (as many as the client's limit): a booking takes a
+    free one (absent, or held by a session that has started) in its transaction, so the limit holds in races."""
+    return _key(user_pk(client_id, user_id), f"{BOOKING_TOKEN_PREFIX}{slot:03d}")
+
+
 def member_bookings_index(client_id: str, user_id: str) -> str:
     """GSI1 partition of a member's bookings (any status), by `startsAt#id`."""
     return f"{user_pk(client_id, user_id)}#BOOKINGS"

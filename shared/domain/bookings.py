@@ -34,6 +34,9 @@ ALTERNATIVES = 3
 BLOCK_SECONDS = scheduling.GRID_MINUTES * 60
 LOOKBACK_SECONDS = (90 + 30 + 30) * 60  # the longest real time one booking can hold (duration + buffers)
 CANCELLED = ("cancelled", "late_cancelled", "cancelled_by_trainer")
+DEFAULT_UPCOMING_LIMIT = 10  # a client may set its own (`maxUpcomingBookings` on the client item)
+NEXT_AVAILABLE_DAYS = 14  # how far nextAvailableAt looks
+NEXT_AVAILABLE_SECONDS = 60  # and how long a container keeps it
 ENDED = ("completed", "no_show")
 
 
@@ -153,6 +156,35 @@ def availability(client_id: str, trainer_id: int, service_id: int | None, first:
             "slots": [_slot_view(s) for s in found], "generatedAt": clock.iso()}
 
 
+_next: dict[tuple[str, int], tuple[float, str | None]] = {}
+
+
+def next_available(client_id: str, trainer_id: int, trainer: Trainer | None = None) -> str | None:
+    """The start of the trainer's next bookable slot, any active service, within NEXT_AVAILABLE_DAYS (None when
+    there is none). Bounded: two Queries per trainer (partition, calendar over those days) when the container has
+    not computed it in the last NEXT_AVAILABLE_SECONDS; its own bookings and schedule changes forget it at once."""
+    now = clock.now()
+    hit = _next.get((client_id, int(trainer_id)))
+    if hit and now < hit[0] <= now + NEXT_AVAILABLE_SECONDS:
+        return hit[1]
+    trainer = trainer or trainers.get(client_id, trainer_id)
+    services = [s for s in trainer.services if s.get("active", True)]
+    found = None
+    if trainer.active and services and trainer.schedule_item:
+        first = scheduling.local_date(int(now), trainer.time_zone)
+        last = first + timedelta(days=NEXT_AVAILABLE_DAYS - 1)
+        taken = busy(client_id, trainer, *_day_bounds(first, last))
+        starts = [slot.starts_at for service in services
+                  for slot in scheduling.slots(trainer.schedule(), trainers.slot_rules(service), first, last, now, taken)[:1]]
+        found = clock.iso(min(starts)) if starts else None
+    _next[(client_id, int(trainer_id))] = (now + NEXT_AVAILABLE_SECONDS, found)
+    return found
+
+
+def forget_next_available(client_id: str, trainer_id: int) -> None:
+    _next.pop((client_id, int(trainer_id)), None)
+
+
 # --- holds ----------------------------------------------------------------------------------------------------
 def _trainer_lock(client_id: str, trainer_id: int, minute: int, owner: str, until: int | None, ttl: int) -> Action:
     """Put one trainer block: free, or held by a hold that has expired, or by `owner`'s own hold."""
@@ -164,28 +196,73 @@ def _trainer_lock(client_id: str, trainer_id: int, minute: int, owner: str, unti
                       values={":now": int(clock.now()), ":claim": owner if until is None else "-"})
 
 
-def _settled(attempt: Callable[[], dict[str, Any]], tries: int = 6) -> dict[str, Any]:
+class ReadAgain(Exception):
+    """What the write was derived from changed meanwhile (the trainer's schedule: the guard's version moved; or
+    another booking of the member took the same booking place): read again and derive again."""
+
+
+def _settled(attempt: Callable[[bool], dict[str, Any]], tries: int = 6) -> dict[str, Any]:
     """Run a booking write again when DynamoDB cancelled it for a concurrent transaction on the same items (the
-    other one has committed or is about to): the retry re-derives the slot and meets what the other wrote."""
+    other one has committed or is about to), or when the schedule it was derived from has changed: the retry
+    reads again (strongly consistent: `attempt(True)`), re-derives the slot and meets what the other wrote."""
     for remaining in range(tries - 1, -1, -1):
         try:
-            return attempt()
-        except TransactionConflict:
+            return attempt(remaining < tries - 1)
+        except (TransactionConflict, ReadAgain):
             if not remaining:
-                raise
+                raise TransactionConflict() from None
             time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - jitter, not a secret
     raise AssertionError("unreachable")
 
 
+def _guard(client_id: str, trainer: Trainer) -> Action:
+    """Every booking (and move) moves the trainer's guard: only while the schedule is the version it was derived
+    from, and so that a schedule change that has not seen this booking cannot be written (trainer_portal)."""
+    condition, values = trainers.guard_condition(trainer.schedule_version)
+    return Action.update(keys.trainer_schedule_guard(client_id, trainer.id), "ADD bookingSeq :one", condition,
+                         names={"#v": "version"}, values={**values, ":one": 1})
+
+
+def upcoming_limit(client_id: str) -> int:
+    from shared.domain import clients
+
+    return int((clients.get_client(client_id) or {}).get("maxUpcomingBookings") or DEFAULT_UPCOMING_LIMIT)
+
+
+def _booking_place(client_id: str, user_id: str, booking_id: str, starts_at: int, fresh: bool) -> tuple[int, Action]:
+    """A free place among the member's `upcoming_limit` (one Query of their few place items), taken by a
+    conditional put: absent, or held by a session that has started. None free: 409 BOOKING_LIMIT_REACHED."""
+    limit = upcoming_limit(client_id)
+    now = int(clock.now())
+    held = {item["SK"]: item for item in get_repository().query(keys.user_pk(client_id, user_id),
+                                                                sk_prefix=keys.BOOKING_TOKEN_PREFIX, consistent=fresh)}
+    for place in range(limit):
+        key = keys.member_booking_token(client_id, user_id, place)
+        item = held.get(key["SK"])
+        if item is None or int(item["startsAt"]) <= now:
+            return place, Action.put({**key, "owner": f"booking:{booking_id}", "bookingId": booking_id,
+                                      "startsAt": starts_at, "ttl": starts_at + 86400},
+                                     "attribute_not_exists(PK) OR startsAt <= :now", values={":now": now})
+    raise AppError("BOOKING_LIMIT_REACHED", f"You can have at most {limit} upcoming sessions booked",
+                   {"limit": limit, "upcoming": limit})
+
+
+def _service_booked(client_id: str, trainer: Trainer, service: dict[str, Any]) -> Action:
+    """Count the booking on the service, only while it is offered: a service with bookings is archived, never
+    deleted (trainer_portal.remove_service), and an archived or deleted one cannot be booked in a race."""
+    return Action.update(keys.trainer_service(client_id, trainer.id, int(service["id"])), "ADD bookingCount :one",
+                         "active = :true", values={":one": 1, ":true": True})
+
+
 def hold(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_id: int) -> dict[str, Any]:
-    return _settled(lambda: _hold(client_id, user_id, trainer_id, service_id, slot_id))
+    return _settled(lambda fresh: _hold(client_id, user_id, trainer_id, service_id, slot_id, fresh))
 
 
-def _hold(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_id: int) -> dict[str, Any]:
+def _hold(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_id: int, fresh: bool) -> dict[str, Any]:
     """Hold a slot for HOLD_SECONDS: nobody else is offered it; `book` with the holdId takes it over. A member
     has one live hold: a new one releases the previous."""
     repo = get_repository()
-    trainer = trainers.get(client_id, trainer_id)
+    trainer = trainers.get(client_id, trainer_id, consistent=fresh)
     service = _service_or_refuse(trainer, service_id)
     previous = repo.get(keys.member_hold(client_id, user_id), consistent=True)
     now = int(clock.now())
@@ -235,13 +312,13 @@ def _hold(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_i
 def book(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_id: int, notes: str | None,
          hold_id: str | None = None) -> dict[str, Any]:
     """A confirmed booking of the slot (re-derived from the rules now), or 409 with why and what else is free."""
-    return _settled(lambda: _book(client_id, user_id, trainer_id, service_id, slot_id, notes, hold_id))
+    return _settled(lambda fresh: _book(client_id, user_id, trainer_id, service_id, slot_id, notes, hold_id, fresh))
 
 
 def _book(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_id: int, notes: str | None,
-          hold_id: str | None) -> dict[str, Any]:
+          hold_id: str | None, fresh: bool) -> dict[str, Any]:
     repo = get_repository()
-    trainer = trainers.get(client_id, trainer_id)
+    trainer = trainers.get(client_id, trainer_id, consistent=fresh)
     service = _service_or_refuse(trainer, service_id)
     rules = trainers.slot_rules(service)
     now = int(clock.now())
@@ -261,7 +338,10 @@ def _book(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_i
         raise
     booking_id = _new_id()
     item = _booking_item(client_id, user_id, booking_id, trainer, service, slot, notes)
-    actions = [Action.put(item, "attribute_not_exists(PK)")]
+    place, take_place = _booking_place(client_id, user_id, booking_id, slot.starts_at, fresh)
+    item["limitToken"] = place
+    actions = [Action.put(item, "attribute_not_exists(PK)"), _guard(client_id, trainer),
+               _service_booked(client_id, trainer, service), take_place]
     owner = f"booking:{booking_id}"
     ttl = int(item["busyUntil"]) + 86400
     claim = f"hold:{hold_id}" if hold_id else "-"
@@ -283,8 +363,15 @@ def _book(client_id: str, user_id: str, trainer_id: int, service_id: int, slot_i
     try:
         repo.transact(actions)
     except TransactionFailed as failed:
+        if failed.reasons[1] == "ConditionalCheckFailed":
+            raise ReadAgain() from None
+        if failed.reasons[2] == "ConditionalCheckFailed":
+            raise unavailable("service_unavailable", []) from None
+        if failed.reasons[3] == "ConditionalCheckFailed":  # another booking of the member took that place
+            raise ReadAgain() from None
         raise _booking_refusal(client_id, user_id, trainer, rules, slot, failed, member_first, member_last,
                                held is not None) from None
+    forget_next_available(client_id, trainer.id)
     return view(item)
 
 
@@ -427,6 +514,9 @@ def _release(client_id: str, item: dict[str, Any]) -> list[Action]:
     found += [Action.delete(keys.member_busy_block(client_id, user_id, m), "attribute_not_exists(PK) OR #owner = :mine",
                             names=names, values=owner)
               for m in blocks(int(item["startsAtEpoch"]), int(item["endsAtEpoch"]))]
+    if item.get("limitToken") is not None:  # the member's booking place is free again
+        found.append(Action.delete(keys.member_booking_token(client_id, user_id, int(item["limitToken"])),
+                                   "attribute_not_exists(PK) OR #owner = :mine", names=names, values=owner))
     return found
 
 
@@ -470,14 +560,15 @@ def cancel_booking(client_id: str, read: Callable[[], dict[str, Any]], dry_run: 
             raise AppError("INVALID_STATE_TRANSITION", "The booking changed meanwhile; read it again",
                            {"bookingId": item["id"]}) from None
         return cancel_booking(client_id, read, dry_run, by, retry=False)
+    forget_next_available(client_id, int(item["trainerId"]))
     return {**view(cancelled), "dryRun": False}
 
 
 def reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> dict[str, Any]:
-    return _settled(lambda: _reschedule(client_id, user_id, booking_id, slot_id))
+    return _settled(lambda fresh: _reschedule(client_id, user_id, booking_id, slot_id, fresh))
 
 
-def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> dict[str, Any]:
+def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int, fresh: bool) -> dict[str, Any]:
     """Move a confirmed booking to another slot of the same service: the new locks and the release of the old
     ones in one transaction. Allowed until the free-cancel time (moving later is a late cancel)."""
     repo = get_repository()
@@ -492,7 +583,7 @@ def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> 
                         "bookingId": booking_id})
     if int(slot_id) == int(item["startsAtEpoch"]) // 60:
         return view(item)
-    trainer = trainers.get(client_id, int(item["trainerId"]))
+    trainer = trainers.get(client_id, int(item["trainerId"]), consistent=fresh)
     service = _service_or_refuse(trainer, int(item["serviceId"]))
     slot = _bookable_slot(client_id, trainer, service, slot_id, ignore=booking_id)
     moved = _booking_item(client_id, user_id, booking_id, trainer, service, slot, item.get("notes"))
@@ -507,7 +598,13 @@ def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> 
         values={":s": moved["startsAtEpoch"], ":e": moved["endsAtEpoch"], ":bf": moved["busyFrom"],
                 ":bu": moved["busyUntil"], ":d": moved["scheduledDate"], ":t": moved["scheduledTime"],
                 ":tz": moved["timeZone"], ":g1": moved["GSI1SK"], ":g2": moved["GSI2SK"], ":one": 1,
-                ":confirmed": "confirmed", ":old": int(item["startsAtEpoch"])})]
+                ":confirmed": "confirmed", ":old": int(item["startsAtEpoch"])}), _guard(client_id, trainer)]
+    if item.get("limitToken") is not None:  # the booking place follows the session
+        actions.append(Action.put({**keys.member_booking_token(client_id, user_id, int(item["limitToken"])),
+                                   "owner": f"booking:{booking_id}", "bookingId": booking_id,
+                                   "startsAt": int(moved["startsAtEpoch"]), "ttl": int(moved["startsAtEpoch"]) + 86400},
+                                  "attribute_not_exists(PK) OR #owner = :mine", names={"#owner": "owner"},
+                                  values={":mine": f"booking:{booking_id}"}))
     member_first = 0
     make_key: Callable[[int], dict[str, str]]
     for make_key, old_span, new_span, guarded in (
@@ -532,6 +629,8 @@ def _reschedule(client_id: str, user_id: str, booking_id: str, slot_id: int) -> 
         if failed.reasons[0] == "ConditionalCheckFailed":
             raise AppError("INVALID_STATE_TRANSITION", "The booking changed meanwhile; read it again",
                            {"bookingId": booking_id}) from None
+        if failed.reasons[1] == "ConditionalCheckFailed":
+            raise ReadAgain() from None
         raise _booking_refusal(client_id, user_id, trainer, trainers.slot_rules(service), slot, failed,
                                member_first, len(actions), False) from None
     stored = {**item, **{k: moved[k] for k in ("startsAtEpoch", "endsAtEpoch", "busyFrom", "busyUntil",

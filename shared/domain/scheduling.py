@@ -303,6 +303,15 @@ def find(schedule: Schedule, rules: SlotRules, slot: int) -> Slot | None:
                 None)
 
 
+def covers(schedule: Schedule, start: int, end: int) -> bool:
+    """Whether one window of the schedule holds the real time [start, end) whole: the test of whether a booked
+    session still fits after the schedule changed (its own grid and buffers aside: the session was booked)."""
+    tz = zone(schedule.time_zone)
+    day = local_of(start, tz).date()
+    return any(resolve_end(day, w.start, tz) <= start and end <= resolve_end(day, w.end, tz)
+               for w in schedule.windows_on(day))
+
+
 def next_free(schedule: Schedule, rules: SlotRules, after: int, now: float, busy: Busy, count: int = 3,
               days: int = 14) -> list[Slot]:
     """The next `count` bookable slots starting after `after` (the alternatives of a refusal)."""

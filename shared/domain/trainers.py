@@ -6,14 +6,14 @@ the trainer's own partition (keys.trainer_pk): one Query reads them both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import get_repository
+from shared.db.repository import Action, get_repository
 from shared.domain import catalog, scheduling
 from shared.errors import AppError, not_found
 
@@ -29,6 +29,12 @@ class Trainer:
     profile: dict[str, Any]
     schedule_item: dict[str, Any]
     services: list[dict[str, Any]]
+    guard: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def schedule_version(self) -> int:
+        """The version of the schedule read (keys.trainer_schedule_guard holds the current one)."""
+        return int(self.schedule_item.get("version") or 0)
 
     @property
     def id(self) -> int:
@@ -94,15 +100,17 @@ def coaches(client_id: str) -> dict[int, dict[str, Any]]:
     return catalog.people(client_id).coaches
 
 
-def get(client_id: str, trainer_id: int) -> Trainer:
-    """A trainer of this client (404 for an id of another client or none): the cached coach plus one Query."""
+def get(client_id: str, trainer_id: int, *, consistent: bool = False) -> Trainer:
+    """A trainer of this client (404 for an id of another client or none): the cached coach plus one Query
+    (`consistent` for writes that must start from the latest schedule)."""
     profile = coaches(client_id).get(int(trainer_id))
     if profile is None:
         raise not_found("Trainer")
-    items = get_repository().query(keys.trainer_pk(client_id, trainer_id))
+    items = get_repository().query(keys.trainer_pk(client_id, trainer_id), consistent=consistent)
     schedule_item = next((i for i in items if i["SK"] == "SCHEDULE"), {})
+    guard = next((i for i in items if i["SK"] == "GUARD"), {})
     services = sorted((i for i in items if i["SK"].startswith(keys.SERVICE_PREFIX)), key=lambda s: int(s["id"]))
-    return Trainer(profile, schedule_item, services)
+    return Trainer(profile, schedule_item, services, guard)
 
 
 def listing(client_id: str, *, search: str | None, active: bool | None, specialty: str | None) -> list[dict[str, Any]]:
@@ -180,20 +188,53 @@ def check_schedule(time_zone: str, weekly: list[dict[str, str]], overrides: list
                 raise scheduling.ScheduleError("weekly", "windows of one day overlap")
 
 
-def put_schedule(client_id: str, trainer_id: int, time_zone: str, weekly: list[dict[str, str]],
-                 overrides: list[dict[str, Any]] | None = None, time_off: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def checked_schedule(time_zone: str, weekly: list[dict[str, str]], overrides: list[dict[str, Any]]) -> None:
+    """check_schedule, its refusal as a 400 naming the field."""
     try:
-        check_schedule(time_zone, weekly, overrides or [])
+        check_schedule(time_zone, weekly, overrides)
     except scheduling.ScheduleError as bad:
         raise AppError("VALIDATION_ERROR", f"Invalid schedule: {bad.field}",
                        [{"field": bad.field, "reason": bad.reason}]) from None
-    repo = get_repository()
-    item = {**keys.trainer_schedule(client_id, trainer_id), "trainerId": trainer_id, "timeZone": time_zone,
-            "weekly": weekly, "overrides": overrides or [], "timeOff": time_off or [], "updatedAt": clock.iso()}
-    repo.put(item)
-    repo.update(keys.coach(client_id, trainer_id), "SET #tz = :tz", names={"#tz": "timeZone"},
-                values={":tz": time_zone}, condition="attribute_exists(PK)")
+
+
+def guard_condition(version: int) -> tuple[str, dict[str, Any]]:
+    """The condition on keys.trainer_schedule_guard that the schedule is still the version read (`#v`)."""
+    return ("#v = :v", {":v": version}) if version else ("attribute_not_exists(#v)", {})
+
+
+def schedule_actions(client_id: str, trainer_id: int, fields: dict[str, Any], version: int,
+                     booking_seq: int | None) -> tuple[dict[str, Any], list[Action]]:
+    """The new schedule item (`fields`: timeZone, weekly, overrides, timeOff) as version + 1, and the guard's move
+    to it, conditioned on the version read and, with `booking_seq`, on no booking having been made since."""
+    item = {**keys.trainer_schedule(client_id, trainer_id), "trainerId": trainer_id, **fields, "version": version + 1,
+            "updatedAt": clock.iso()}
+    condition, values = guard_condition(version)
+    if booking_seq is not None:
+        condition += " AND " + ("bookingSeq = :seq" if booking_seq else "attribute_not_exists(bookingSeq)")
+        values.update({":seq": booking_seq} if booking_seq else {})
+    guard = Action.update(keys.trainer_schedule_guard(client_id, trainer_id), "SET #v = :next", condition,
+                          names={"#v": "version"}, values={**values, ":next": version + 1})
+    return item, [Action.put(item), guard]
+
+
+def show_zone(client_id: str, trainer_id: int, time_zone: str) -> None:
+    """The coach item carries the zone too, so that the list reads the cached coaches alone."""
+    get_repository().update(keys.coach(client_id, trainer_id), "SET #tz = :tz", names={"#tz": "timeZone"},
+                            values={":tz": time_zone}, condition="attribute_exists(PK)")
     catalog.forget_cache()
+
+
+def put_schedule(client_id: str, trainer_id: int, time_zone: str, weekly: list[dict[str, str]],
+                 overrides: list[dict[str, Any]] | None = None, time_off: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Provisioning's write (seed, admin tools): no check of existing bookings (the portal's changes make it)."""
+    checked_schedule(time_zone, weekly, overrides or [])
+    repo = get_repository()
+    guard = repo.get(keys.trainer_schedule_guard(client_id, trainer_id), consistent=True) or {}
+    item, actions = schedule_actions(client_id, trainer_id, {"timeZone": time_zone, "weekly": weekly,
+                                                             "overrides": overrides or [], "timeOff": time_off or []},
+                                     int(guard.get("version") or 0), None)
+    repo.transact(actions)
+    show_zone(client_id, trainer_id, time_zone)
     return item
 
 
@@ -223,11 +264,11 @@ def create_service(client_id: str, trainer_id: int, name: str, *, duration: int,
                                    "lateCancelPenalty": {"type": late_penalty_type,
                                                          "amountMinor": 0 if late_penalty_type == "none" else penalty_minor}}}
     repo.put(item)
-    _refresh_services_from(client_id, trainer_id)
+    refresh_services_from(client_id, trainer_id)
     return item
 
 
-def _refresh_services_from(client_id: str, trainer_id: int) -> None:
+def refresh_services_from(client_id: str, trainer_id: int) -> None:
     """The cheapest active service on the coach item, for the list (written with every service change)."""
     repo = get_repository()
     services = [s for s in repo.query(keys.trainer_pk(client_id, trainer_id), sk_prefix=keys.SERVICE_PREFIX)

@@ -146,10 +146,13 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
               a["trainerId"] if path.startswith("/api/v1/trainers/") else
               a["bookingId"] if path.startswith(("/api/v1/bookings/", "/api/v1/trainer/bookings/")) else
+              a["serviceId"] if path.startswith("/api/v1/trainer/services/") else
+              "0123456789abcdef" if path.startswith("/api/v1/trainer/time-off/") else
               a["proposalId"] if path.startswith("/api/v1/agent/proposals/") else a["classId"],
               "sessionId": a["onboardingSessionId"], "code": a["voucher"], "classId": a["classId"],
               "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
-              "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24, "trainerId": a["trainerId"]}
+              "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24, "trainerId": a["trainerId"],
+              "date": "2026-12-24"}
     concrete = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     query = ""
     if method == "get" and path.endswith("/content/classes"):

@@ -229,3 +229,23 @@ def test_random_weeks_keep_every_invariant_and_avoid_busy_time(case, raw_busy):
     free = s.slots(schedule, rules, first, last, NOW)
     assert {x.starts_at for x in found} <= {x.starts_at for x in free}
     assert_well_formed(free, schedule, rules)
+
+
+def _utc(*parts: int) -> int:
+    return int(datetime(*parts, tzinfo=timezone.utc).timestamp())
+
+
+def test_given_a_booked_session_then_covers_says_whether_a_window_still_holds_it_whole():
+    # Given London 09:00-17:00 every day, and 00:30-03:30 on the spring-forward Sunday (29 March 2026)
+    london = s.Schedule("Europe/London", every_day(("09:00", "17:00")),
+                        {date(2026, 3, 29): (s.Window(30, 210),)})
+    # Then a session inside a window is held, one that runs past its end or starts before it is not
+    assert s.covers(london, _utc(2026, 1, 6, 16), _utc(2026, 1, 6, 17))
+    assert not s.covers(london, _utc(2026, 1, 6, 16, 30), _utc(2026, 1, 6, 17, 30))
+    assert not s.covers(london, _utc(2026, 1, 6, 8, 55), _utc(2026, 1, 6, 9, 55))
+    # And in summer time the window is still 09:00-17:00 local (08:00-16:00 UTC)
+    assert s.covers(london, _utc(2026, 6, 2, 8), _utc(2026, 6, 2, 9))
+    assert not s.covers(london, _utc(2026, 6, 2, 15, 30), _utc(2026, 6, 2, 16, 30))
+    # And across the gap the 00:30-03:30 window holds two real hours: 00:30-01:00 GMT, then 02:00-03:30 BST
+    assert s.covers(london, _utc(2026, 3, 29, 0, 30), _utc(2026, 3, 29, 2, 30))
+    assert not s.covers(london, _utc(2026, 3, 29, 1, 30), _utc(2026, 3, 29, 2, 35))
