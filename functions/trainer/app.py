@@ -29,6 +29,16 @@ INSTANT = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-
 ServiceId = Path(ge=1, le=99_999_999, description="The service's id")
 CancelAffected = Field(False, description="Cancel (without penalty for the member) the confirmed bookings the change "
                                           "would strand, instead of a 409 listing them")
+def _instant(value: str) -> str:
+    """A real instant (the pattern lets 2026-02-30 through)."""
+    try:
+        clock.parse_iso(value)
+    except ValueError:
+        raise ValueError("not a real date and time") from None
+    return value
+
+
+UtcInstant = Annotated[str, Field(pattern=INSTANT, description="UTC instant"), AfterValidator(_instant)]
 Bio = Annotated[str, StringConstraints(max_length=1000), AfterValidator(text.multiline_text),
                 Field(json_schema_extra={"pattern": text.MULTILINE_TEXT_PATTERN})]
 FEATURE = "coach_connect"
@@ -211,8 +221,8 @@ class OverridePost(ApiModel):
 
 
 class TimeOffBody(ApiModel):
-    startsAt: str = Field(pattern=INSTANT, description="UTC instant")
-    endsAt: str = Field(pattern=INSTANT, description="UTC instant, after startsAt")
+    startsAt: UtcInstant
+    endsAt: UtcInstant = Field(description="UTC instant, after startsAt; at most 366 days later")
     reason: Bio = ""
     cancelAffected: bool = CancelAffected
 

@@ -267,6 +267,7 @@ def remove_service(client_id: str, trainer: trainers.Trainer, service_id: int) -
 
 # --- date overrides and time off ------------------------------------------------------------------------------
 MAX_TIME_OFF = 100
+MAX_TIME_OFF_DAYS = 366
 
 
 def set_override(client_id: str, trainer: trainers.Trainer, day: str, windows: list[dict[str, str]],
@@ -302,6 +303,9 @@ def add_time_off(client_id: str, trainer: trainers.Trainer, starts: int, ends: i
         raise AppError("VALIDATION_ERROR", "Invalid request: endsAt", [{"field": "endsAt", "reason": "must be after startsAt"}])
     if ends <= clock.now():
         raise AppError("VALIDATION_ERROR", "Invalid request: endsAt", [{"field": "endsAt", "reason": "must be in the future"}])
+    if ends - starts > MAX_TIME_OFF_DAYS * 86400:
+        raise AppError("VALIDATION_ERROR", "Invalid request: endsAt",
+                       [{"field": "endsAt", "reason": f"at most {MAX_TIME_OFF_DAYS} days after startsAt"}])
     entry = {"id": secrets.token_hex(8), "startsAt": clock.iso(starts), "endsAt": clock.iso(ends), "reason": reason}
 
     def change(fields: ScheduleFields) -> ScheduleFields:

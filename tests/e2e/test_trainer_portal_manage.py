@@ -209,6 +209,10 @@ def test_given_time_off_then_no_slot_touches_it_and_it_refuses_to_strand_a_booki
     assert trainer.delete(f"/trainer/time-off/{listed[0]['id']}").status == 404
     backwards = trainer.post("/trainer/time-off", {"startsAt": away["endsAt"], "endsAt": away["startsAt"]})
     assert backwards.status == 400 and backwards.json["details"][0]["field"] == "endsAt"
+    unreal = trainer.post("/trainer/time-off", {"startsAt": "2080-02-30T07:30:47Z", "endsAt": "2080-03-02T00:00:00Z"})
+    assert unreal.status == 400 and unreal.json["details"][0]["field"] == "startsAt"  # a fuzz finding: was a 500
+    too_long = trainer.post("/trainer/time-off", {"startsAt": "2030-01-01T00:00:00Z", "endsAt": "2031-06-01T00:00:00Z"})
+    assert too_long.status == 400 and too_long.json["details"][0]["field"] == "endsAt"
 
 
 def test_given_time_off_and_a_booking_inside_it_racing_then_never_both_succeed(local_api, coach):
