@@ -12,7 +12,7 @@ from pydantic import Field
 
 from shared import jobs
 from shared.auth import passwords
-from shared.domain import accounts, password_reset
+from shared.domain import accounts, password_reset, trainer_invites
 from shared.domain.accounts import Email, Name, Password
 from shared.domain.onboarding import SESSION_ID_PATTERN
 from shared.domain.refresh_tokens import rotate
@@ -31,7 +31,7 @@ class RegisterBody(ApiModel):
     password: Password
     name: Name | None = None
     voucherCode: str | None = Field(None, min_length=1, max_length=64)
-    inviteCode: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{8,40}$",
+    inviteCode: str | None = Field(None, pattern=trainer_invites.CODE_PATTERN,
                                    description="A trainer's invitation (from a studio admin): the account is that "
                                                "trainer's, with role trainer")
     sessionId: str | None = Field(None, pattern=SESSION_ID_PATTERN)

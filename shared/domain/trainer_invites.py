@@ -16,7 +16,6 @@ from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, RecordAction, get_repository
 from shared.digest import sha256_hex
-from shared.domain import trainers
 from shared.domain.vouchers import ALPHABET
 from shared.errors import AppError, not_found
 
@@ -41,6 +40,8 @@ def create(client_id: str, trainer_id: int, *, days: int = DEFAULT_DAYS, invited
     """A new invitation of one of the client's trainers (404 for a trainer of another client or none). The code is
     answered once: only its hash is kept. `audit`: the admin API's audit entry, written in the same transaction
     (given `{"trainerId"}`)."""
+    from shared.domain import trainers
+
     coach = trainers.coaches(client_id).get(int(trainer_id))
     if coach is None:
         raise not_found("Trainer")
@@ -85,7 +86,7 @@ def check(code: str, client_id: str | None) -> dict[str, Any]:
         valid, reason = False, "already_linked"  # the trainer has an account: registering would be refused
     if not valid or invite is None:
         return {"valid": False, "reason": reason, "trainer": None, "client": None, "expiresAt": None}
-    from shared.domain import clients
+    from shared.domain import clients, trainers
 
     coach = trainers.coaches(invite["clientId"]).get(int(invite["trainerId"])) or {}
     client = clients.get_client(invite["clientId"]) or {}
