@@ -13,7 +13,8 @@ from local.template import ROOT, Route, documented_routes
 from shared.paths import API
 
 EVENTS_DIR = ROOT / "events"
-SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42"}
+SAMPLE_PATH_VALUES = {"code": "STUDIO-ABC123", "sessionId": "unique-session-id", "id": "42",
+                      "placeId": "cb_42_usr_0123456789abcdef01234567"}
 STUDIO_CONTEXT = {"clientId": "zen-flow-studio", "userId": "", "role": "", "keyId": "key_demo",
                   "universal": "false", "tokenExp": "0", "tokenIatMs": "0", "tokenType": "", "agentScope": "", "agentSession": "",
                   "usageKey": "usage-zen-flow-studio", "principalId": "key_demo"}

@@ -165,6 +165,13 @@ class ServiceView(View):
     active: bool = field(True)
 
 
+class ClassPenalty(View):
+    """What leaving a group class cost (none, or the class's late-leave penalty)."""
+    type: Literal["none", "fee", "credit_forfeit"] = field("none")
+    amount: Number = field(0)
+    currency: str | None = optional("GBP")
+
+
 class SlotView(View):
     id: int = field(29576700, "Stable: the start in epoch minutes; book it by this id")
     date: str = field("2026-03-27", "Local date in the trainer's zone")
@@ -243,3 +250,51 @@ class CallToken(View):
     expiresAt: Instant = field("2026-03-27T09:05:00Z")
     joinOpensAt: Instant = field("2026-03-27T08:50:00Z")
     joinClosesAt: Instant = field("2026-03-27T10:15:00Z")
+
+
+# --- group classes and programmes ----------------------------------------------------------------------
+class WaitlistInfo(View):
+    enabled: bool = field(True)
+    count: int = field(3, "Members waiting now")
+    capacity: int = field(10, "Places on the waitlist")
+    mode: Literal["auto", "offer"] = field("auto", "auto: the head is booked at once; offer: the head gets "
+                                                   "offerMinutes to accept")
+
+
+class GroupClassView(View):
+    id: int = field(7)
+    name: str = field("Saturday HIIT")
+    trainerId: int = field(5)
+    category: str | None = optional("HIIT")
+    scheduledDate: str = field("2026-12-05", "Local date in the class's time zone")
+    scheduledTime: str = field("09:00", "Local time in the class's time zone")
+    timeZone: str = field("Europe/London")
+    startsAt: Instant = field("2026-12-05T09:00:00Z")
+    duration: int = field(45, "Minutes")
+    capacity: int = field(12)
+    spotsLeft: int = field(2)
+    waitlist: WaitlistInfo
+    bookingOpensAt: Instant = field("2026-11-21T09:00:00Z")
+    bookingClosesAt: Instant = field("2026-12-05T09:00:00Z")
+    status: Literal["scheduled", "cancelled", "completed"] = field("scheduled")
+    mode: Literal["in_person", "live_video"] = field("in_person")
+    myStatus: str | None = optional("booked", "Your place in this class, if any")
+
+
+class PausePolicy(View):
+    maxPauses: int = field(2)
+    maxPausedDays: int = field(30)
+
+
+class ProgrammeView(View):
+    id: int = field(3)
+    name: str = field("Strong in Six")
+    description: str = field("Six weeks of progressive strength")
+    trainerId: int = field(5)
+    price: Number = field(49.0)
+    currency: str = field("GBP")
+    durationWeeks: int = field(6)
+    sessionsPerWeek: int = field(3)
+    level: str = field("beginner")
+    version: int = field(1, "The template version; running subscriptions keep theirs")
+    pausePolicy: PausePolicy

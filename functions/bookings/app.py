@@ -1,6 +1,6 @@
 """My bookings: list, detail, cancel (with a dry-run quote), reschedule, join the call."""
 # No `from __future__ import annotations`: the body models must resolve when this file is loaded by path.
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import Path, Query
 from mangum import Mangum
@@ -10,9 +10,9 @@ from shared.domain import bookings
 from shared.domain.clients import require_feature
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
-from shared.http.envelope import Envelope, Instant, View, field
+from shared.http.envelope import Envelope, Instant, View, field, optional
 from shared.idempotency import IdempotentRoute
-from shared.views import BookingAnswer, BookingView, CallToken, Pagination, PenaltyView
+from shared.views import BookingAnswer, BookingView, CallToken, ClassPenalty, Pagination, PenaltyView, TrainerRef
 
 app = create_app("bookings")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
@@ -45,8 +45,37 @@ class CancelAnswer(View):
     booking: CancelledBooking
 
 
+class GroupClassRow(View):
+    """A place in a group class, as the bookings list shows it beside 1:1 sessions."""
+    id: str = field("cb_7_usr_0123456789abcdef01234567", "The place's id (leave it at /group-classes/{classId}/leave)")
+    type: Literal["group_class"] = field("group_class")
+    status: Literal["booked", "waitlisted", "offered", "cancelled", "late_cancelled", "left_waitlist",
+                    "offer_expired", "cancelled_by_studio", "attended", "no_show"] = field("booked")
+    title: str = field("Saturday HIIT", "The class's name")
+    classId: int = field(7)
+    trainerId: int = field(5)
+    trainer: TrainerRef
+    scheduledDate: str = field("2026-12-05", "In the class's zone")
+    scheduledTime: str = field("09:00", "In the class's zone")
+    timeZone: str = field("Europe/London")
+    startsAt: Instant = field("2026-12-05T09:00:00Z")
+    endsAt: Instant = field("2026-12-05T09:45:00Z")
+    duration: int = field(45, "Minutes")
+    mode: Literal["in_person", "live_video"] = field("in_person")
+    classStatus: Literal["scheduled", "cancelled", "completed"] = field("scheduled")
+    waitlistPosition: int | None = optional(None, "Place on the waitlist (1 is next), while waiting")
+    offerExpiresAt: Instant | None = optional(None, "Until when an offered place can be accepted")
+    freeCancelUntil: Instant = field("2026-12-04T21:00:00Z")
+    penalty: ClassPenalty
+    createdAt: Instant = field("2026-12-01T10:00:00Z")
+
+
+BookingRow = Annotated[Union[BookingView, GroupClassRow], Field(discriminator="type")]
+
+
 class BookingPage(View):
-    items: list[BookingView]
+    items: list[BookingRow] = Field(description="1:1 sessions (type one_to_one) and group-class places "
+                                                "(type group_class), merged by start")
     pagination: Pagination
 
 
@@ -64,9 +93,11 @@ class RescheduleBody(ApiModel):
 @app.get(f"{API}/bookings", response_model=Envelope.of(BookingPage), responses=errors("FEATURE_DISABLED"))
 def list_bookings(caller: UserCaller,
                   status: Literal["upcoming", "past", "cancelled", "all"] = Query("upcoming"),
+                  type: Literal["one_to_one", "group_class", "all"] = Query("all", description="Which kind"),
                   page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    """Upcoming: soonest first; past, cancelled and all: latest first."""
     require_feature(caller.client_id, FEATURE)
-    return ok(bookings.list_bookings(caller.client_id, caller.user_id, status, page, limit))
+    return ok(bookings.list_bookings(caller.client_id, caller.user_id, status, page, limit, kind=type))
 
 
 @app.get(f"{API}/bookings/{{id}}", response_model=Envelope.of(BookingDetailAnswer),

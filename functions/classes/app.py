@@ -2,7 +2,7 @@
 cancel), for members; scheduling, rosters and templates for trainers and studio admins. The rules live in
 shared/domain/group_classes.py and shared/domain/programmes.py."""
 # No `from __future__ import annotations`: FastAPI reads the request models from evaluated annotations.
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -11,30 +11,30 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared import clock
-from shared.db import keys
-from shared.db.repository import get_repository
 from shared.domain import group_classes as gc
 from shared.domain import programmes, trainer_portal
 from shared.domain.clients import require_feature
 from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import Caller, UserCaller, require_role
-from shared.http.envelope import Envelope, Instant, Number, View, field, optional
+from shared.http.envelope import Envelope, Instant, View, field, optional
 from shared.idempotency import IdempotentRoute
 from shared.domain.voice import room_token
 from shared.settings import get_settings
-from shared.views import Pagination
+from shared.views import ClassPenalty as Penalty
+from shared.views import GroupClassView, Pagination, PausePolicy, ProgrammeView
 
 app = create_app("classes")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key; other methods pass through
 
 ClassId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,7}$", description="The group class id (digits only)")]
 ProgrammeId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,7}$", description="The programme id (digits only)")]
+PlaceId = Annotated[str, Path(pattern=r"^cb_[1-9][0-9]{0,7}_usr_[0-9a-f]{24}$",
+                                description="A place in the class, as the roster lists it (cb_<class>_<member>)")]
 SubscriptionId = Annotated[str, Path(pattern=r"^ps_[0-9a-f]{20}$", description="The subscription id")]
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 Day = Annotated[str, Field(pattern=DATE_PATTERN, description="YYYY-MM-DD", json_schema_extra={"format": "date"})]
 Staff = Annotated[Caller, Depends(require_role("trainer", "client_admin", "platform_admin"))]
-MAX_SPAN_DAYS = 31
 
 
 def _member(caller: Caller) -> Caller:
@@ -55,20 +55,6 @@ def _date(value: str | None, name: str) -> date | None:
 
 
 # --- views --------------------------------------------------------------------------------------------------
-class WaitlistInfo(View):
-    enabled: bool = field(True)
-    count: int = field(3, "Members waiting now")
-    capacity: int = field(10, "Places on the waitlist")
-    mode: Literal["auto", "offer"] = field("auto", "auto: the head is booked at once; offer: the head gets "
-                                                   "offerMinutes to accept")
-
-
-class Penalty(View):
-    type: Literal["none", "fee", "credit_forfeit"] = field("none")
-    amount: Number = field(0)
-    currency: str | None = optional("GBP")
-
-
 class CancellationPolicy(View):
     freeCancelMinutes: int = field(720, "Leaving is free until this many minutes before the start")
     lateCancelUntilMinutes: int = field(0, "A late leave is possible until this many minutes before the start")
@@ -76,26 +62,6 @@ class CancellationPolicy(View):
     freeCancelUntil: Instant = field("2026-12-01T06:00:00Z")
     promotionStopsAt: Instant = field("2026-12-01T06:00:00Z", "No waiting member is promoted after this instant "
                                                               "(never later than freeCancelUntil)")
-
-
-class GroupClassView(View):
-    id: int = field(7)
-    name: str = field("Saturday HIIT")
-    trainerId: int = field(5)
-    category: str | None = optional("HIIT")
-    scheduledDate: str = field("2026-12-05", "Local date in the class's time zone")
-    scheduledTime: str = field("09:00", "Local time in the class's time zone")
-    timeZone: str = field("Europe/London")
-    startsAt: Instant = field("2026-12-05T09:00:00Z")
-    duration: int = field(45, "Minutes")
-    capacity: int = field(12)
-    spotsLeft: int = field(2)
-    waitlist: WaitlistInfo
-    bookingOpensAt: Instant = field("2026-11-21T09:00:00Z")
-    bookingClosesAt: Instant = field("2026-12-05T09:00:00Z")
-    status: Literal["scheduled", "cancelled", "completed"] = field("scheduled")
-    mode: Literal["in_person", "live_video"] = field("in_person")
-    myStatus: str | None = optional("booked", "Your place in this class, if any")
 
 
 class GroupClassDetail(GroupClassView):
@@ -132,7 +98,7 @@ class LeaveAnswer(View):
     dryRun: bool = field(False, "True: a quote; nothing changed")
 
 
-class OfferAnswer(View):
+class PlaceAnswer(View):
     classBooking: ClassBookingView
 
 
@@ -148,25 +114,6 @@ class VideoToken(View):
     roomName: str = field("zen-flow-studio:class-00000007")
     identity: str = field("usr_0123456789abcdef01234567")
     expiresAt: Instant = field("2026-12-05T09:10:00Z")
-
-
-class PausePolicy(View):
-    maxPauses: int = field(2)
-    maxPausedDays: int = field(30)
-
-
-class ProgrammeView(View):
-    id: int = field(3)
-    name: str = field("Strong in Six")
-    description: str = field("Six weeks of progressive strength")
-    trainerId: int = field(5)
-    price: Number = field(49.0)
-    currency: str = field("GBP")
-    durationWeeks: int = field(6)
-    sessionsPerWeek: int = field(3)
-    level: str = field("beginner")
-    version: int = field(1, "The template version; running subscriptions keep theirs")
-    pausePolicy: PausePolicy
 
 
 class ProgrammeSession(View):
@@ -286,15 +233,17 @@ class ScheduleClassBody(ApiModel):
     cancellationPolicy: PolicyBody = PolicyBody()
 
 
+class EditClassBody(ApiModel):
+    capacity: int | None = Field(None, ge=1, le=500, description="Not below the places taken (409 "
+                                                                 "CAPACITY_BELOW_BOOKED); a raise promotes from "
+                                                                 "the waitlist's head")
+    name: str | None = Field(None, min_length=1, max_length=120)
+    description: str | None = Field(None, max_length=2000)
+
+
 # --- member routes -------------------------------------------------------------------------------------------
 def _span(from_: str | None, to: str | None) -> tuple[int, int]:
-    start = _date(from_, "from") or datetime.fromtimestamp(clock.now(), timezone.utc).date()
-    end = _date(to, "to") or start + timedelta(days=14)
-    if end < start or (end - start).days > MAX_SPAN_DAYS:
-        raise AppError("VALIDATION_ERROR", "Invalid request: to",
-                       [{"field": "to", "reason": f"must be on or after from, at most {MAX_SPAN_DAYS} days later"}])
-    as_epoch = lambda d: int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())  # noqa: E731
-    return as_epoch(start), as_epoch(end + timedelta(days=1))
+    return gc.span(_date(from_, "from"), _date(to, "to"))
 
 
 @app.get(f"{API}/group-classes", response_model=Envelope.of(GroupClassList), responses=errors("FEATURE_DISABLED"))
@@ -323,17 +272,11 @@ def list_group_classes(
                               "totalPages": max(1, -(-len(items) // limit))}})
 
 
-def _class_and_place(caller: Caller, class_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    item = gc.settle_offers(caller.client_id, gc.get_class(caller.client_id, int(class_id)))
-    place = get_repository().get(keys.class_booking(caller.client_id, int(class_id), caller.user_id))
-    return item, place
-
-
 @app.get(f"{API}/group-classes/{{id}}", response_model=Envelope.of(GroupClassDetail),
          responses=errors("FEATURE_DISABLED"))
 def group_class(caller: UserCaller, id: ClassId) -> dict[str, Any]:
     _member(caller)
-    item, place = _class_and_place(caller, id)
+    item, place = gc.class_with_place(caller.client_id, int(id), caller.user_id)
     return ok(gc.class_view(item, place, detail=True))
 
 
@@ -354,7 +297,7 @@ def leave_group_class(caller: UserCaller, id: ClassId, body: LeaveBody) -> dict[
     return ok(gc.leave(caller.client_id, caller.user_id, int(id), dry_run=body.dryRun))
 
 
-@app.post(f"{API}/group-classes/{{id}}/accept-offer", response_model=Envelope.of(OfferAnswer),
+@app.post(f"{API}/group-classes/{{id}}/accept-offer", response_model=Envelope.of(PlaceAnswer),
           responses=errors("FEATURE_DISABLED", "OFFER_EXPIRED"))
 def accept_offer(caller: UserCaller, id: ClassId) -> dict[str, Any]:
     _member(caller)
@@ -455,8 +398,7 @@ def _own_class(staff: Caller, class_id: int) -> dict[str, Any]:
 @app.post(f"{API}/trainer/group-classes", status_code=201, response_model=Envelope.of(GroupClassDetail),
           responses=errors("NOT_FOUND"))
 def schedule_class(staff: Staff, body: ScheduleClassBody) -> dict[str, Any]:
-    if get_repository().get(keys.coach(staff.client_id, body.trainerId)) is None:
-        raise AppError("NOT_FOUND", "Trainer not found", [{"field": "trainerId", "reason": "not a trainer here"}])
+    gc.require_trainer(staff.client_id, body.trainerId)
     if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != body.trainerId:
         raise AppError("FORBIDDEN", "A trainer schedules their own classes only")
     try:
@@ -486,6 +428,49 @@ def class_roster(staff: Staff, id: ClassId) -> dict[str, Any]:
 def cancel_class(staff: Staff, id: ClassId) -> dict[str, Any]:
     _own_class(staff, int(id))
     return ok(gc.cancel_class(staff.client_id, int(id)))
+
+
+@app.patch(f"{API}/trainer/group-classes/{{id}}", response_model=Envelope.of(GroupClassDetail),
+           responses=errors("CAPACITY_BELOW_BOOKED", "CLASS_CANCELLED"))
+def edit_class(staff: Staff, id: ClassId, body: EditClassBody) -> dict[str, Any]:
+    """Change a class's capacity, name or description. A raised capacity promotes waiting members, first in
+    first out, in the same transaction (before the promotion cut-off)."""
+    _own_class(staff, int(id))
+    return ok(gc.change_class(staff.client_id, int(id), capacity=body.capacity, name=body.name,
+                              description=body.description))
+
+
+def _place_of_class(staff: Caller, class_id: str, place_id: str) -> str:
+    """The member of a place on this class's roster (another class's place is 404)."""
+    _own_class(staff, int(class_id))
+    of_class, user_id = gc.parse_booking_id(place_id)
+    if of_class != int(class_id):
+        raise AppError("NOT_FOUND", "Class booking not found")
+    return user_id
+
+
+@app.post(f"{API}/trainer/group-classes/{{id}}/roster/{{placeId}}/promote", response_model=Envelope.of(PlaceAnswer),
+          responses=errors("CLASS_FULL", "CLASS_CANCELLED", "INVALID_STATE_TRANSITION"))
+def class_place_promote(staff: Staff, id: ClassId, placeId: PlaceId) -> dict[str, Any]:
+    """Book a waiting member now, out of order or after the cut-off, into a free place."""
+    user_id = _place_of_class(staff, id, placeId)
+    return ok({"classBooking": gc.promote(staff.client_id, int(id), user_id, staff.user_id)})
+
+
+@app.post(f"{API}/trainer/group-classes/{{id}}/roster/{{placeId}}/check-in", response_model=Envelope.of(PlaceAnswer),
+          responses=errors("CLASS_CANCELLED", "INVALID_STATE_TRANSITION"))
+def class_place_check_in(staff: Staff, id: ClassId, placeId: PlaceId) -> dict[str, Any]:
+    """Mark a booked member present (from an hour before the start)."""
+    user_id = _place_of_class(staff, id, placeId)
+    return ok({"classBooking": gc.mark_attendance(staff.client_id, int(id), user_id, gc.ATTENDED, staff.user_id)})
+
+
+@app.post(f"{API}/trainer/group-classes/{{id}}/roster/{{placeId}}/no-show", response_model=Envelope.of(PlaceAnswer),
+          responses=errors("CLASS_CANCELLED", "INVALID_STATE_TRANSITION"))
+def class_place_no_show(staff: Staff, id: ClassId, placeId: PlaceId) -> dict[str, Any]:
+    """Mark a booked member absent (once the class has started)."""
+    user_id = _place_of_class(staff, id, placeId)
+    return ok({"classBooking": gc.mark_attendance(staff.client_id, int(id), user_id, gc.NO_SHOW, staff.user_id)})
 
 
 handler = Mangum(app, lifespan="off")

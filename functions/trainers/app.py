@@ -6,20 +6,22 @@ from fastapi import Path, Query
 from mangum import Mangum
 from pydantic import Field
 
-from shared.domain import bookings, catalog, trainers
+from shared.domain import bookings, catalog, group_classes, programmes, trainers
 from shared.domain.clients import require_feature
 from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import UserCaller
 from shared.http.envelope import Envelope, Instant, Number, View, field, optional
 from shared.idempotency import IdempotentRoute
-from shared.views import BookingAnswer, DateOverride, Pagination, ServiceView, SlotView, WeeklyWindow
+from shared.views import (BookingAnswer, DateOverride, GroupClassView, Pagination, ProgrammeView, ServiceView, SlotView,
+                          WeeklyWindow)
 
 app = create_app("trainers")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key
 
 TrainerId = Path(ge=1, le=99_999_999, description="The trainer's id (the coach's)")
 FEATURE = "coach_connect"
+UPCOMING_SHOWN = 10
 
 
 # --- views ----------------------------------------------------------------------------------------------------
@@ -58,14 +60,16 @@ class ClassRef(View):
 
 class TrainerClasses(View):
     recordedClasses: list[ClassRef]
-    upcomingGroupClasses: list[dict[str, Any]] = field([], "Group classes (none scheduled yet)")
+    upcomingGroupClasses: list[GroupClassView] = field([], "The trainer's scheduled group classes in the range, "
+                                                           "soonest first, with spotsLeft and your own status")
 
 
 class TrainerDetail(TrainerCard):
     timeZone: str = field("Europe/London")
     services: list[ServiceView]
     classes: list[ClassRef] = field([], "Recorded classes of this trainer")
-    programmes: list[dict[str, Any]] = field([], "Programmes (none yet)")
+    upcomingGroupClasses: list[GroupClassView] = field([], f"The next {UPCOMING_SHOWN} group classes (14 days)")
+    programmes: list[ProgrammeView] = field([], "The trainer's published programmes")
 
 
 class TrainerAnswer(View):
@@ -131,7 +135,10 @@ def get_trainer(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
     return ok({"trainer": {**trainers.card(trainer.profile), "timeZone": trainer.time_zone,
                            "nextAvailableAt": bookings.next_available(caller.client_id, id, trainer),
                            "services": [trainers.service_view(s) for s in trainer.services if s.get("active", True)],
-                           "classes": _recorded_classes(caller.client_id, id)[:10], "programmes": []}})
+                           "classes": _recorded_classes(caller.client_id, id)[:10],
+                           "upcomingGroupClasses": _group_classes(caller, id, None, None)[:UPCOMING_SHOWN],
+                           "programmes": [programmes.programme_view(p) for p in programmes.list_programmes(caller.client_id)
+                                          if int(p["trainerId"]) == id]}})
 
 
 @app.get(f"{API}/trainers/{{id}}/services", response_model=Envelope.of(ServicesAnswer),
@@ -148,12 +155,26 @@ def _recorded_classes(client_id: str, trainer_id: int) -> list[dict[str, Any]]:
             for c in catalog.trainer_classes(client_id, trainer_id)]
 
 
+def _group_classes(caller: UserCaller, trainer_id: int, first: str | None, last: str | None) -> list[dict[str, Any]]:
+    start, end = group_classes.span(parse_date(first, "from") if first else None,
+                                    parse_date(last, "to") if last else None)
+    places = group_classes.member_places(caller.client_id, caller.user_id, start, end)
+    return [group_classes.class_view(c, places.get(int(c["id"])))
+            for c in group_classes.trainer_upcoming(caller.client_id, trainer_id, start, end)]
+
+
 @app.get(f"{API}/trainers/{{id}}/classes", response_model=Envelope.of(TrainerClasses),
          responses=errors("FEATURE_DISABLED"))
-def get_classes(caller: UserCaller, id: int = TrainerId) -> dict[str, Any]:
+def get_classes(caller: UserCaller, id: int = TrainerId,
+                from_: str | None = Query(None, alias="from", pattern=DATE_PATTERN,
+                                          description="First day (UTC) of the group classes; default today"),
+                to: str | None = Query(None, pattern=DATE_PATTERN,
+                                       description="Last day (UTC); default from + 14; at most 31 days on")
+                ) -> dict[str, Any]:
     require_feature(caller.client_id, FEATURE)
     trainers.get(caller.client_id, id)
-    return ok({"recordedClasses": _recorded_classes(caller.client_id, id), "upcomingGroupClasses": []})
+    return ok({"recordedClasses": _recorded_classes(caller.client_id, id),
+               "upcomingGroupClasses": _group_classes(caller, id, from_, to)})
 
 
 @app.get(f"{API}/trainers/{{id}}/availability", response_model=Envelope.of(Availability),

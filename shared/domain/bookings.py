@@ -22,7 +22,7 @@ from typing import Any, Callable
 from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, TransactionConflict, TransactionFailed, get_repository
-from shared.domain import scheduling, trainers
+from shared.domain import catalog, group_classes, scheduling, trainers
 from shared.domain.trainers import Trainer
 from shared.errors import AppError, not_found
 from shared.settings import get_settings
@@ -481,25 +481,38 @@ def get_booking(client_id: str, user_id: str, booking_id: str) -> dict[str, Any]
     return detail(_owned(client_id, user_id, booking_id))
 
 
-def list_bookings(client_id: str, user_id: str, status: str, page: int, limit: int) -> dict[str, Any]:
-    """The member's bookings: upcoming (soonest first) reads from now on only; past, cancelled and all read the
-    member's history (one Query on their own index)."""
-    now_iso = clock.iso()
+def list_bookings(client_id: str, user_id: str, status: str, page: int, limit: int,
+                  kind: str = "one_to_one") -> dict[str, Any]:
+    """The member's bookings of one kind (one_to_one, group_class) or both (all), merged by start: upcoming
+    (soonest first) reads from now on only; past, cancelled and all read the member's history, latest first (one
+    Query on each of the member's own indexes)."""
+    now = clock.now()
+    sessions = _member_sessions(client_id, user_id, status, clock.iso(now)) if kind != "group_class" else []
+    places = (group_classes.member_places_listed(client_id, user_id, status, int(now))
+              if kind != "one_to_one" else [])
+    rows: list[tuple[int, dict[str, Any]]] = [(int(i["startsAtEpoch"]), i) for i in sessions]
+    rows += [(group_classes.place_starts(p), p) for p in places]
+    rows.sort(key=lambda row: row[0], reverse=status != "upcoming")
+    total = len(rows)
+    shown = [item for _, item in rows[(page - 1) * limit: page * limit]]
+    shown_places = [i for i in shown if "classId" in i]
+    names = {cid: c.get("name", "") for cid, c in catalog.people(client_id).coaches.items()} if shown_places else {}
+    place_rows = iter(group_classes.place_rows(client_id, shown_places, names))
+    return {"items": [next(place_rows) if "classId" in i else view(i) for i in shown],
+            "pagination": {"page": page, "limit": limit, "total": total, "totalPages": -(-total // limit)}}
+
+
+def _member_sessions(client_id: str, user_id: str, status: str, now_iso: str) -> list[dict[str, Any]]:
     index = keys.member_bookings_index(client_id, user_id)
     repo = get_repository()
     if status == "upcoming":
-        items = [i for i in repo.query(index, index="GSI1", sk_between=(now_iso, "~"))
-                 if i["status"] == "confirmed"]
-    else:
-        items = repo.query(index, index="GSI1", forward=False)
-        if status == "past":
-            items = [i for i in items if i["status"] not in CANCELLED and i["GSI1SK"] < now_iso]
-        elif status == "cancelled":
-            items = [i for i in items if i["status"] in CANCELLED]
-    total = len(items)
-    shown = items[(page - 1) * limit: page * limit]
-    return {"items": [view(i) for i in shown],
-            "pagination": {"page": page, "limit": limit, "total": total, "totalPages": -(-total // limit)}}
+        return [i for i in repo.query(index, index="GSI1", sk_between=(now_iso, "~")) if i["status"] == "confirmed"]
+    items = repo.query(index, index="GSI1", forward=False)
+    if status == "past":
+        return [i for i in items if i["status"] not in CANCELLED and i["GSI1SK"] < now_iso]
+    if status == "cancelled":
+        return [i for i in items if i["status"] in CANCELLED]
+    return items
 
 
 # --- cancel and reschedule ------------------------------------------------------------------------------------

@@ -17,14 +17,14 @@ skipped but keeps their place. Trainer and studio cancellations never penalise a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import Action, TransactionConflict, TransactionFailed, get_repository
-from shared.errors import AppError, not_found
+from shared.db.repository import Action, ConditionFailed, TransactionConflict, TransactionFailed, get_repository
+from shared.errors import AppError, invalid, not_found
 
 BOOKED, WAITLISTED, OFFERED = "booked", "waitlisted", "offered"
 CANCELLED, LATE_CANCELLED, LEFT_WAITLIST = "cancelled", "late_cancelled", "left_waitlist"
@@ -72,11 +72,23 @@ def create_class(client_id: str, *, trainer_id: int, name: str, starts_at: int, 
     return item
 
 
+def require_trainer(client_id: str, trainer_id: int) -> None:
+    """A class needs a coach of the same client (404 naming trainerId otherwise)."""
+    if get_repository().get(keys.coach(client_id, trainer_id)) is None:
+        raise AppError("NOT_FOUND", "Trainer not found", [{"field": "trainerId", "reason": "not a trainer here"}])
+
+
 def get_class(client_id: str, class_id: int, *, consistent: bool = False) -> dict[str, Any]:
     item = get_repository().get(keys.group_class(client_id, class_id), consistent=consistent)
     if item is None:
         raise not_found("Group class")
     return item
+
+
+def class_with_place(client_id: str, class_id: int, user_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The class (its run-out offers settled) and the member's place in it, if any."""
+    item = settle_offers(client_id, get_class(client_id, class_id))
+    return item, get_repository().get(keys.class_booking(client_id, class_id, user_id))
 
 
 def classes_between(client_id: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -85,11 +97,88 @@ def classes_between(client_id: str, start: int, end: int) -> list[dict[str, Any]
                                   sk_between=(f"{start:012d}#", f"{end:012d}#"))
 
 
+MAX_SPAN_DAYS = 31
+
+
+def span(first: date | None, last: date | None) -> tuple[int, int]:
+    """[start, end) in epoch seconds of the UTC days first..last (default: today and the next 14 days)."""
+    start = first or datetime.fromtimestamp(clock.now(), timezone.utc).date()
+    end = last or start + timedelta(days=14)
+    if end < start or (end - start).days > MAX_SPAN_DAYS:
+        raise invalid("to", f"must be on or after from, at most {MAX_SPAN_DAYS} days later")
+    return _midnight(start), _midnight(end + timedelta(days=1))
+
+
+def _midnight(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+
+
+def trainer_upcoming(client_id: str, trainer_id: int, start: int, end: int) -> list[dict[str, Any]]:
+    """A trainer's scheduled classes starting in [start, end) and not yet begun, soonest first (one Query of
+    the schedule index)."""
+    now = clock.now()
+    return [c for c in classes_between(client_id, start, end)
+            if int(c["trainerId"]) == trainer_id and c["status"] == SCHEDULED and int(c["startsAt"]) > now]
+
+
 def member_places(client_id: str, user_id: str, start: int, end: int) -> dict[int, dict[str, Any]]:
     """The member's places in classes starting in [start, end), by class id (one Query)."""
     items = get_repository().query(keys.member_class_bookings_index(client_id, user_id), index="GSI2",
                                    sk_between=(f"{start:012d}#", f"{end:012d}#"))
     return {int(i["classId"]): i for i in items}
+
+
+# --- the member's places among their bookings -------------------------------------------------------------------
+HELD_PLACES = (BOOKED, WAITLISTED, OFFERED)  # an upcoming class the member is in or waiting for
+TAKEN_PLACES = (BOOKED, ATTENDED, NO_SHOW)  # a class that started with the member in it
+DROPPED_PLACES = (CANCELLED, LATE_CANCELLED, LEFT_WAITLIST, OFFER_EXPIRED, CANCELLED_BY_STUDIO)
+
+
+def place_starts(place: dict[str, Any]) -> int:
+    """The start (epoch seconds) of a place's class, from its index key."""
+    return int(place["GSI2SK"].split("#", 1)[0])
+
+
+def member_places_listed(client_id: str, user_id: str, status: str, now: int) -> list[dict[str, Any]]:
+    """The member's places as the bookings list filters them (one Query of the member's index): upcoming
+    (held places, soonest first), past (places in classes that started, latest first), cancelled (dropped
+    places, latest first) or all (latest first)."""
+    index, repo = keys.member_class_bookings_index(client_id, user_id), get_repository()
+    if status == "upcoming":
+        return [p for p in repo.query(index, index="GSI2", sk_between=(f"{now:012d}#", "~"))
+                if p["status"] in HELD_PLACES]
+    places = repo.query(index, index="GSI2", forward=False)
+    if status == "past":
+        return [p for p in places if p["status"] in TAKEN_PLACES and place_starts(p) < now]
+    if status == "cancelled":
+        return [p for p in places if p["status"] in DROPPED_PLACES]
+    return places
+
+
+def place_rows(client_id: str, places: list[dict[str, Any]], trainer_names: dict[int, str]) -> list[dict[str, Any]]:
+    """The bookings list's rows for these places, in their order: one BatchGetItem of their classes, and a
+    bounded Query for each waiting member's position."""
+    wanted = {int(p["classId"]) for p in places}
+    classes = {int(c["id"]): c for c in get_repository().get_many([keys.group_class(client_id, c) for c in wanted])}
+    rows = []
+    for place in places:
+        item = classes[int(place["classId"])]
+        scheduled_date, scheduled_time = local(int(item["startsAt"]), item["timeZone"])
+        at = windows(item)
+        position = (waitlist_position(client_id, int(item["id"]), int(place["ticket"]))
+                    if place["status"] == WAITLISTED else None)
+        trainer_id = int(item["trainerId"])
+        rows.append({
+            "id": booking_id(int(item["id"]), place["userId"]), "type": "group_class", "status": place["status"],
+            "title": item["name"], "classId": int(item["id"]), "trainerId": trainer_id,
+            "trainer": {"id": trainer_id, "name": trainer_names.get(trainer_id, "")},
+            "scheduledDate": scheduled_date, "scheduledTime": scheduled_time, "timeZone": item["timeZone"],
+            "startsAt": clock.iso(at["starts"]), "endsAt": clock.iso(at["ends"]), "duration": int(item["duration"]),
+            "mode": item["mode"], "classStatus": item["status"], "waitlistPosition": position,
+            "offerExpiresAt": clock.iso(int(place["offerExpiresAt"])) if place["status"] == OFFERED else None,
+            "freeCancelUntil": clock.iso(at["freeCancelUntil"]), "penalty": _penalty(place.get("penalty")),
+            "createdAt": place["createdAt"]})
+    return rows
 
 
 # --- answers ----------------------------------------------------------------------------------------------------
@@ -368,13 +457,21 @@ def _hand_over(client_id: str, item: dict[str, Any], now: int, *, released_offer
                exclude: str = "") -> dict[str, Action]:
     """The actions that pass one freed place on: to the first eligible waiting member (booked, or offered in
     offer mode) before the cut-off, else back to the class's free places."""
-    class_id = int(item["id"])
-    class_key = keys.group_class(client_id, class_id)
+    class_key = keys.group_class(client_id, int(item["id"]))
     offer_delta = -1 if released_offer else 0
-    head = _eligible_head(client_id, item, now, exclude) if now < windows(item)["promoteUntil"] else None
-    if head is None:
+    heads = _eligible_heads(client_id, item, now, 1, exclude) if now < windows(item)["promoteUntil"] else []
+    if not heads:
         return {"class": Action.update(class_key, "ADD bookedCount :minus, offeredCount :offers",
                                        values={":minus": -1, ":offers": offer_delta})}
+    offer = item["waitlist"]["mode"] == "offer"
+    return {**_promotion(client_id, item, heads[0], now, ""),
+            "class": Action.update(class_key, "ADD waitlistCount :minus, offeredCount :offers",
+                                   values={":minus": -1, ":offers": offer_delta + (1 if offer else 0)})}
+
+
+def _promotion(client_id: str, item: dict[str, Any], head: dict[str, Any], now: int, tag: str) -> dict[str, Action]:
+    """A waiting member's ticket turned into a place (booked, or offered in offer mode): their place changes
+    only while it is still waiting, and their ticket goes. The class's counts are the caller's to change."""
     offer = item["waitlist"]["mode"] == "offer"
     expires = min(now + int(item["waitlist"]["offerMinutes"]) * 60, windows(item)["promoteUntil"])
     head_update = ("SET #s = :offered, offerExpiresAt = :exp, updatedAt = :t REMOVE ticket" if offer
@@ -382,20 +479,20 @@ def _hand_over(client_id: str, item: dict[str, Any], now: int, *, released_offer
     values: dict[str, Any] = {":waiting": WAITLISTED, ":t": clock.iso(now)}
     values.update({":offered": OFFERED, ":exp": expires} if offer else {":booked": BOOKED})
     return {
-        "head": Action.update(keys.class_booking(client_id, class_id, head["userId"]), head_update, "#s = :waiting",
-                              names={"#s": "status"}, values=values),
-        "headTicket": Action.delete({"PK": head["PK"], "SK": head["SK"]}, "attribute_exists(PK)"),
-        "class": Action.update(class_key, "ADD waitlistCount :minus, offeredCount :offers",
-                               values={":minus": -1, ":offers": offer_delta + (1 if offer else 0)}),
+        f"head{tag}": Action.update(keys.class_booking(client_id, int(item["id"]), head["userId"]), head_update,
+                                    "#s = :waiting", names={"#s": "status"}, values=values),
+        f"headTicket{tag}": Action.delete({"PK": head["PK"], "SK": head["SK"]}, "attribute_exists(PK)"),
     }
 
 
-def _eligible_head(client_id: str, item: dict[str, Any], now: int, exclude: str = "") -> dict[str, Any] | None:
-    """The first waiting ticket whose member still wants a place now (the others keep theirs)."""
+def _eligible_heads(client_id: str, item: dict[str, Any], now: int, count: int,
+                    exclude: str = "") -> list[dict[str, Any]]:
+    """The first `count` waiting tickets whose members still want a place now (the others keep theirs); one
+    Query bounded by `count` plus the skipped members looked past."""
     tickets = get_repository().query(keys.group_class_pk(client_id, int(item["id"])),
-                                     sk_prefix=keys.WAITLIST_PREFIX, limit=HEAD_SCAN, consistent=True)
-    return next((t for t in tickets if t["userId"] != exclude
-                 and (t.get("promoteUntil") is None or now < int(t["promoteUntil"]))), None)
+                                     sk_prefix=keys.WAITLIST_PREFIX, limit=count + HEAD_SCAN, consistent=True)
+    return [t for t in tickets if t["userId"] != exclude
+            and (t.get("promoteUntil") is None or now < int(t["promoteUntil"]))][:count]
 
 
 def settle_offers(client_id: str, item: dict[str, Any]) -> dict[str, Any]:
@@ -476,6 +573,148 @@ def roster(client_id: str, class_id: int) -> dict[str, Any]:
     booked = [place_view(item, p) for p in places.values() if p["status"] in HOLDS_A_PLACE + (ATTENDED, NO_SHOW)]
     waiting = [place_view(item, places[t["userId"]], n + 1) for n, t in enumerate(tickets) if t["userId"] in places]
     return {"class": class_view(item, detail=True), "booked": booked, "waitlist": waiting}
+
+
+def _current_state(place: dict[str, Any], message: str) -> AppError:
+    return _refused("INVALID_STATE_TRANSITION", message, currentState=place["status"])
+
+
+def change_class(client_id: str, class_id: int, *, capacity: int | None = None, name: str | None = None,
+                 description: str | None = None) -> dict[str, Any]:
+    """Edit a scheduled class. A capacity below the places taken is refused (CAPACITY_BELOW_BOOKED); a higher
+    one passes the new places to the head of the waitlist in the same transaction as the change (before the
+    promotion cut-off), so no newcomer can take a place someone was waiting for."""
+    item = get_class(client_id, class_id, consistent=True)
+    if item["status"] == CLASS_CANCELLED:
+        raise _refused("CLASS_CANCELLED", "This class has been cancelled")
+    texts = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+    if texts:
+        try:
+            get_repository().update(keys.group_class(client_id, class_id),
+                                    "SET " + ", ".join(f"#{k} = :{k}" for k in texts), condition="#s = :scheduled",
+                                    names={"#s": "status", **{f"#{k}": k for k in texts}},
+                                    values={":scheduled": SCHEDULED, **{f":{k}": v for k, v in texts.items()}},
+                                    return_values="NONE")
+        except ConditionFailed:
+            raise _refused("CLASS_CANCELLED", "This class has been cancelled") from None
+    if capacity is not None:
+        _set_capacity(client_id, class_id, capacity)
+    return class_view(get_class(client_id, class_id, consistent=True), detail=True)
+
+
+MAX_PROMOTIONS_AT_ONCE = 45  # two actions each plus the class's own, within one transaction's 100 actions
+
+
+def _set_capacity(client_id: str, class_id: int, capacity: int) -> None:
+    """Move the capacity to `capacity` in steps of at most MAX_PROMOTIONS_AT_ONCE promotions, each step one
+    transaction: the class's capacity and counts, and the promoted members' places and tickets."""
+    lost_races = 0
+    while lost_races < ATTEMPTS:
+        item = settle_offers(client_id, get_class(client_id, class_id, consistent=True))
+        if item["status"] == CLASS_CANCELLED:
+            raise _refused("CLASS_CANCELLED", "This class has been cancelled")
+        booked, current = int(item["bookedCount"]), int(item["capacity"])
+        if capacity < booked:
+            raise _refused("CAPACITY_BELOW_BOOKED", "More places are taken than this capacity allows",
+                           bookedCount=booked, capacity=capacity)
+        if capacity == current:
+            return
+        now = int(clock.now())
+        wanted = min(capacity - booked, MAX_PROMOTIONS_AT_ONCE)
+        heads = (_eligible_heads(client_id, item, now, wanted)
+                 if capacity > current and int(item["waitlistCount"]) > 0 and now < windows(item)["promoteUntil"]
+                 else [])
+        step = booked + len(heads) if len(heads) == MAX_PROMOTIONS_AT_ONCE else capacity
+        offers = len(heads) if item["waitlist"]["mode"] == "offer" else 0
+        actions: dict[str, Action] = {"class": Action.update(
+            keys.group_class(client_id, class_id),
+            "SET #capacity = :new ADD bookedCount :k, waitlistCount :minus, offeredCount :offers",
+            "#s = :scheduled AND #capacity = :old AND bookedCount <= :room",
+            names={"#s": "status", "#capacity": "capacity"},
+            values={":new": step, ":k": len(heads), ":minus": -len(heads), ":offers": offers,
+                    ":scheduled": SCHEDULED, ":old": current, ":room": step - len(heads)})}
+        for n, head in enumerate(heads):
+            actions.update(_promotion(client_id, item, head, now, str(n)))
+        if _run(actions):
+            lost_races += 1  # a join, leave or another edit came first: read again
+
+
+def promote(client_id: str, class_id: int, user_id: str, staff_id: str) -> dict[str, Any]:
+    """A staff override: a waiting (or offered) member is booked now, out of order or after the cut-off, into
+    a free place (a full class is CLASS_FULL: raise the capacity first). The place records who promoted it."""
+    repo = get_repository()
+    for _ in range(ATTEMPTS):
+        item = settle_offers(client_id, get_class(client_id, class_id, consistent=True))
+        if item["status"] == CLASS_CANCELLED:
+            raise _refused("CLASS_CANCELLED", "This class has been cancelled")
+        place = repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True)
+        if place is None:
+            raise not_found("Class booking")
+        if place["status"] == BOOKED:
+            return place_view(item, place)
+        if place["status"] not in (WAITLISTED, OFFERED):
+            raise _current_state(place, f"A place that is {place['status']} cannot be promoted")
+        now = clock.iso()
+        actions = {"place": Action.update(
+            keys.class_booking(client_id, class_id, user_id),
+            "SET #s = :booked, promotedAt = :t, promotedBy = :by, updatedAt = :t REMOVE ticket, offerExpiresAt",
+            "#s = :old", names={"#s": "status"},
+            values={":booked": BOOKED, ":t": now, ":by": staff_id, ":old": place["status"]})}
+        class_key = keys.group_class(client_id, class_id)
+        if place["status"] == WAITLISTED:
+            actions["ticket"] = Action.delete(keys.waitlist_entry(client_id, class_id, int(place["ticket"])),
+                                              "attribute_exists(PK)")
+            actions["class"] = Action.update(class_key, "ADD bookedCount :one, waitlistCount :minus", _FREE_SEAT,
+                                             names={"#s": "status", "#capacity": "capacity"},
+                                             values={":one": 1, ":minus": -1, ":scheduled": SCHEDULED})
+        else:  # an offered member already holds the place
+            actions["class"] = Action.update(class_key, "ADD offeredCount :minus", values={":minus": -1})
+        failing = _run(actions)
+        if not failing:
+            return place_view(item, repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True)
+                              or place)
+        if "class" in failing:
+            fresh = get_class(client_id, class_id, consistent=True)
+            if fresh["status"] == SCHEDULED and int(fresh["bookedCount"]) >= int(fresh["capacity"]):
+                raise _refused("CLASS_FULL", "This class is full: raise its capacity to promote someone",
+                               capacity=int(fresh["capacity"]), bookedCount=int(fresh["bookedCount"]))
+    raise TransactionConflict()
+
+
+CHECK_IN_OPENS_MINUTES = 60
+
+
+def mark_attendance(client_id: str, class_id: int, user_id: str, outcome: str, staff_id: str) -> dict[str, Any]:
+    """Check a booked member in (from CHECK_IN_OPENS_MINUTES before the start) or mark them a no-show (once the
+    class has started). Staff may correct one into the other; asking for the state a place is in answers it."""
+    repo = get_repository()
+    item = get_class(client_id, class_id, consistent=True)
+    if item["status"] == CLASS_CANCELLED:
+        raise _refused("CLASS_CANCELLED", "This class has been cancelled")
+    place = repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True)
+    if place is None:
+        raise not_found("Class booking")
+    if place["status"] == outcome:
+        return place_view(item, place)
+    if place["status"] not in (BOOKED, ATTENDED, NO_SHOW):
+        raise _current_state(place, f"A place that is {place['status']} cannot be marked {outcome}")
+    now, starts = int(clock.now()), int(item["startsAt"])
+    opens = starts - CHECK_IN_OPENS_MINUTES * 60 if outcome == ATTENDED else starts
+    if now < opens:
+        raise _refused("INVALID_STATE_TRANSITION", f"A place can be marked {outcome} from {clock.iso(opens)}",
+                       currentState=place["status"], reason="too_early", opensAt=clock.iso(opens))
+    try:
+        repo.update(keys.class_booking(client_id, class_id, user_id),
+                    "SET #s = :new, markedBy = :by, markedAt = :t, updatedAt = :t", condition="#s = :old",
+                    names={"#s": "status"},
+                    values={":new": outcome, ":by": staff_id, ":t": clock.iso(now), ":old": place["status"]},
+                    return_values="NONE")
+    except ConditionFailed:
+        fresh = repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True) or place
+        if fresh["status"] != outcome:
+            raise _current_state(fresh, "This place changed meanwhile") from None
+        return place_view(item, fresh)
+    return place_view(item, {**place, "status": outcome})
 
 
 def video_room(client_id: str, class_id: int, user_id: str) -> tuple[dict[str, Any], str]:

@@ -67,7 +67,22 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "/agent/proposals", {"action": "cancel", "bookingId": booking.data["booking"]["id"]},
         headers={"Idempotency-Key": "tenant-a-proposal"})  # A's agent's proposal: B may not confirm it
     assert proposal.status == 201, proposal.json
+    from shared import clock
+    from shared.domain import group_classes, programmes
+
+    group_class = group_classes.create_class(demo["clients"]["studio"]["id"], trainer_id=5, name=f"A class {marker}",
+                                             starts_at=int(clock.now()) + 3 * 86400, duration=45,
+                                             time_zone="Europe/London", capacity=5)
+    place = member.post(f"/group-classes/{group_class['id']}/join", {})  # A's member's place in A's class
+    assert place.status == 201, place.json
+    programme = programmes.create_programme(demo["clients"]["studio"]["id"], trainer_id=5, name=f"A plan {marker}",
+                                            description=marker, duration_weeks=4, sessions_per_week=2,
+                                            level="beginner", price=10.0, currency="GBP")
+    subscription = member.post(f"/programmes/{programme['id']}/subscribe", {})
+    assert subscription.status == 201, subscription.json
     return {
+        "groupClassId": int(group_class["id"]), "placeId": place.data["classBooking"]["id"],
+        "programmeId": int(programme["id"]), "subscriptionId": subscription.data["subscription"]["id"],
         "clientId": demo["clients"]["studio"]["id"], "clientName": "Zen Flow Studio", "key": key,
         "userId": data["user"]["id"], "email": email, "password": "tenant-a-secret",
         "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
@@ -102,6 +117,8 @@ def _snapshot(a: dict[str, Any]) -> dict[str, Any]:
 
     state["invite"] = repo.get(keys.trainer_invite(trainer_invites.code_hash(a["inviteCode"])), consistent=True)
     state["invitedTrainer"] = repo.query(keys.trainer_pk(client, 2), consistent=True)
+    state["groupClass"] = repo.query(keys.group_class_pk(client, a["groupClassId"]), consistent=True)
+    state["programme"] = repo.get(keys.programme(client, a["programmeId"]), consistent=True)
     return json.loads(json.dumps(state, sort_keys=True, default=str))
 
 
@@ -148,7 +165,11 @@ def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str,
               a["bookingId"] if path.startswith(("/api/v1/bookings/", "/api/v1/trainer/bookings/")) else
               a["serviceId"] if path.startswith("/api/v1/trainer/services/") else
               "0123456789abcdef" if path.startswith("/api/v1/trainer/time-off/") else
-              a["proposalId"] if path.startswith("/api/v1/agent/proposals/") else a["classId"],
+              a["proposalId"] if path.startswith("/api/v1/agent/proposals/") else
+              a["groupClassId"] if path.startswith(("/api/v1/group-classes/", "/api/v1/trainer/group-classes/")) else
+              a["programmeId"] if path.startswith(("/api/v1/programmes/", "/api/v1/trainer/programmes/")) else
+              a["subscriptionId"] if path.startswith("/api/v1/programme-subscriptions/") else a["classId"],
+              "placeId": a["placeId"],
               "sessionId": a["onboardingSessionId"], "code": a["voucher"], "classId": a["classId"],
               "clientId": a["clientId"], "partnerId": a["partnerId"],  # the admin API's paths
               "keyId": "key_000000000000", "staffId": "stf_" + "0" * 24, "trainerId": a["trainerId"],
@@ -214,7 +235,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
                                            "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId",
-                                           "proposalId", "inviteCode")}
+                                           "proposalId", "inviteCode", "placeId", "subscriptionId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():
@@ -247,7 +268,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
                     hidden -= {tenant_a["clientId"], tenant_a["clientName"]}
                 leaked = [s for s in hidden if s not in sent and s in reply.raw.decode("utf-8", "replace")]
                 assert leaked == [], f"{where} shows A's {leaked}"
-                if "{id}" in path or "{classId}" in path:  # ids the server assigned to A: never B's to use
+                if "{id}" in path or "{classId}" in path or "{placeId}" in path:  # ids the server assigned to A: never B's to use
                     assert reply.status in (400, 401, 403, 404, 405), f"{where}: {reply.status} {reply.raw[:200]!r}"
                 checked += 1
     assert checked >= 3 * 25

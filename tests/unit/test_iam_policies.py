@@ -33,7 +33,8 @@ EXPECTED_DYNAMODB = {
     "AgentFunction": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},  # + the tools
     # bookings, holds and their lock items in transactions; calendars (GSI2) and member lists (GSI1)
     "TrainersFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
-    "BookingsFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+    # ... and the group classes of a page of the member's class places (BatchGetItem)
+    "BookingsFunction": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     "TrainerFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
     # class places and waitlist tickets in transactions, the schedule (GSI1) and members' places (GSI2)
     "ClassesFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
