@@ -241,6 +241,54 @@ class EditClassBody(ApiModel):
     description: str | None = Field(None, max_length=2000)
 
 
+class SessionBody(ApiModel):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000)
+
+
+class WeekBody(ApiModel):
+    week: int = Field(ge=1, le=52, description="1 to durationWeeks, each week once")
+    sessions: list[SessionBody] = Field(max_length=14)
+
+
+class PausePolicyBody(ApiModel):
+    maxPauses: int = Field(2, ge=0, le=12)
+    maxPausedDays: int = Field(30, ge=0, le=365)
+
+
+class ProgrammeTemplateBody(ApiModel):
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    durationWeeks: int = Field(ge=1, le=52)
+    sessionsPerWeek: int = Field(ge=1, le=14)
+    level: Literal["beginner", "intermediate", "advanced"] = "beginner"
+    price: float = Field(0, ge=0, le=10_000)
+    currency: str = Field("GBP", pattern=r"^[A-Z]{3}$")
+    weeks: list[WeekBody] = Field([], max_length=52)
+    pausePolicy: PausePolicyBody = PausePolicyBody()
+
+    def template(self) -> dict[str, Any]:
+        """The template's fields as the domain keeps them (weeks in order; a week past the end is refused)."""
+        numbers = [w.week for w in self.weeks]
+        if len(set(numbers)) != len(numbers) or any(n > self.durationWeeks for n in numbers):
+            raise AppError("VALIDATION_ERROR", "Invalid request: weeks",
+                           [{"field": "weeks", "reason": "each week once, numbered 1 to durationWeeks"}])
+        return {"name": self.name, "description": self.description, "durationWeeks": self.durationWeeks,
+                "sessionsPerWeek": self.sessionsPerWeek, "level": self.level, "price": self.price,
+                "currency": self.currency, "pausePolicy": self.pausePolicy.model_dump(),
+                "weeks": [w.model_dump() for w in sorted(self.weeks, key=lambda w: w.week)]}
+
+
+class NewProgrammeBody(ProgrammeTemplateBody):
+    trainerId: int = Field(ge=1, le=99_999_999)
+
+
+class ProgrammeRevisionBody(ProgrammeTemplateBody):
+    expectedVersion: int | None = Field(None, ge=1, description="The version you edited: another editor's newer "
+                                                                "one makes this 409 CONFLICT instead of overwriting")
+
+
 # --- member routes -------------------------------------------------------------------------------------------
 def _span(from_: str | None, to: str | None) -> tuple[int, int]:
     return gc.span(_date(from_, "from"), _date(to, "to"))
@@ -438,6 +486,33 @@ def edit_class(staff: Staff, id: ClassId, body: EditClassBody) -> dict[str, Any]
     _own_class(staff, int(id))
     return ok(gc.change_class(staff.client_id, int(id), capacity=body.capacity, name=body.name,
                               description=body.description))
+
+
+@app.post(f"{API}/trainer/programmes", status_code=201, response_model=Envelope.of(ProgrammeDetailAnswer),
+          responses=errors("NOT_FOUND"))
+def create_programme(staff: Staff, body: NewProgrammeBody) -> dict[str, Any]:
+    """Publish a programme template (version 1). A trainer publishes their own only."""
+    gc.require_trainer(staff.client_id, body.trainerId)
+    if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != body.trainerId:
+        raise AppError("FORBIDDEN", "A trainer publishes their own programmes only")
+    fields = body.template()
+    made = programmes.create_programme(
+        staff.client_id, trainer_id=body.trainerId, name=fields["name"], description=fields["description"],
+        duration_weeks=fields["durationWeeks"], sessions_per_week=fields["sessionsPerWeek"], level=fields["level"],
+        price=fields["price"], currency=fields["currency"], weeks=fields["weeks"], pause_policy=fields["pausePolicy"])
+    return ok({"programme": programmes.programme_view(made, detail=True)})
+
+
+@app.put(f"{API}/trainer/programmes/{{id}}", response_model=Envelope.of(ProgrammeDetailAnswer),
+         responses=errors("CONFLICT"))
+def revise_programme(staff: Staff, id: ProgrammeId, body: ProgrammeRevisionBody) -> dict[str, Any]:
+    """Replace the template with a new version; members already following it keep the version they began."""
+    current = programmes.get_programme(staff.client_id, int(id))
+    if staff.role == "trainer" and \
+            trainer_portal.trainer_of(staff.client_id, staff.user_id).id != int(current["trainerId"]):
+        raise AppError("NOT_FOUND", "Programme not found")
+    revised = programmes.revise_programme(staff.client_id, int(id), body.template(), body.expectedVersion)
+    return ok({"programme": programmes.programme_view(revised, detail=True)})
 
 
 def _place_of_class(staff: Caller, class_id: str, place_id: str) -> str:

@@ -53,10 +53,15 @@ def create_programme(client_id: str, *, trainer_id: int, name: str, description:
     return body
 
 
-def revise_programme(client_id: str, programme_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-    """A new version of the template (running subscriptions keep theirs); CAS on the version number."""
+def revise_programme(client_id: str, programme_id: int, changes: dict[str, Any],
+                     expected_version: int | None = None) -> dict[str, Any]:
+    """A new version of the template (running subscriptions keep theirs); CAS on the version number, the one
+    the editor read when given (two editors of one version: one wins, the other is CONFLICT)."""
     repo = get_repository()
     current = get_programme(client_id, programme_id)
+    if expected_version is not None and int(current["version"]) != expected_version:
+        raise AppError("CONFLICT", "The programme changed meanwhile; read it again",
+                       {"currentVersion": int(current["version"])})
     body = {k: v for k, v in current.items() if not k.startswith(("PK", "SK", "GSI"))}
     body.update(changes, version=int(current["version"]) + 1, updatedAt=clock.iso())
     try:
@@ -68,7 +73,8 @@ def revise_programme(client_id: str, programme_id: int, changes: dict[str, Any])
                        "attribute_not_exists(PK)"),
         ])
     except TransactionFailed:
-        raise AppError("CONFLICT", "The programme changed meanwhile; read it again") from None
+        raise AppError("CONFLICT", "The programme changed meanwhile; read it again",
+                       {"currentVersion": int(get_programme(client_id, programme_id)["version"])}) from None
     return body
 
 
