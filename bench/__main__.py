@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SECTIONS = ["bench.cold_start", "bench.answers", "bench.accounts", "bench.content", "bench.plans", "bench.bookings", "bench.partner", "bench.load"]
+SECTIONS = ["bench.cold_start", "bench.answers", "bench.accounts", "bench.content", "bench.plans", "bench.bookings", "bench.classes", "bench.partner", "bench.load"]
 
 
 def main() -> int:
