@@ -402,6 +402,16 @@ class DayProgress(View):
     waterMl: int = field(1750)
 
 
+class DailyProgrammeSession(View):
+    subscriptionId: str = field("ps_0123456789abcdef0123")
+    programmeId: int = field(3)
+    programmeName: str = field("Strong in Six")
+    week: int = field(2, "The programme's week on this day (it stands still while paused)")
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = field("mon")
+    name: str = field("Full body A")
+    description: str = field("Squat, push, pull")
+
+
 class DailyPlan(View):
     date: str = field("2026-03-29", "The member's local date")
     timeZone: str = field("Europe/London")
@@ -409,9 +419,12 @@ class DailyPlan(View):
     workout: DailyWorkout | None = field(None, "null on rest days and outside the plan")
     meals: list[DailyMeal]
     classes: list[DailyClass]
+    programmeSessions: list[DailyProgrammeSession] = field([], "The sessions of the programmes you follow on this "
+                                                               "day; a paused programme has none")
     progress: DayProgress
     notes: list[str] = field(["workout_plan_not_started"], "Why something is missing: a plan not started or "
-                                                           "ended, a class no longer in the catalog")
+                                                           "ended, a class no longer in the catalog, a programme "
+                                                           "paused (programme_paused)")
 
 
 class ShoppingItem(View):

@@ -27,7 +27,7 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, TransactionConflict, TransactionFailed, get_repository
-from shared.domain import clients, member_days
+from shared.domain import clients, member_days, programmes
 from shared.domain.planning import class_plan, daily, nutrition, workout
 from shared.errors import AppError, not_found
 
@@ -279,10 +279,13 @@ def daily_plan(client_id: str, user_id: str, on: str | None) -> dict[str, Any]:
     meals = daily.meals_for(*plans["nutrition"], day, totals, notes)
     classes = daily.bookings_for(_bookings_on(client_id, user_id, day, tz), tz) + \
         daily.classes_for(*plans["class"], day, available, notes)
+    programme_sessions, programme_paused = programmes.sessions_on(client_id, user_id, day)
+    if programme_paused:
+        notes.append("programme_paused")
     if not any(plans[t][0] for t in TYPES):
         notes.append("no_active_plans")
     return {"date": day.isoformat(), "timeZone": zone_name, "restDay": rest, "workout": workout_today,
-            "meals": meals, "classes": classes,
+            "meals": meals, "classes": classes, "programmeSessions": programme_sessions,
             "progress": {"workoutsLogged": int(totals.get("workouts") or 0),
                          "workoutMinutes": int(totals.get("workoutMinutes") or 0),
                          "calories": int(totals.get("calories") or 0), "waterMl": int(totals.get("waterMl") or 0)},

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, ConditionFailed, TransactionFailed, get_repository
+from shared.domain import clients, member_days
 from shared.errors import AppError, not_found
 
 SCHEDULED, ACTIVE, PAUSED, CANCELLED, COMPLETED = "scheduled", "active", "paused", "cancelled", "completed"
@@ -198,6 +199,22 @@ def cancel(sub: Subscription, today: date, at_period_end: bool) -> Subscription:
     return replace(sub, status=CANCELLED, cancel_at=today)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def sessions_for(sub: Subscription, weeks: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+    """The template's sessions a subscription holds on the member's local `day`: none unless it is active that
+    day (a paused programme's clock stands still, and so does its plan), else those of the week its clock shows
+    on that weekday."""
+    sub = effective(sub, day)
+    if sub.status != ACTIVE or not sub.start <= day <= sub.end:
+        return []
+    week = current_week(sub, day)
+    return [{"week": week, "day": s["day"], "name": s["name"], "description": s.get("description") or ""}
+            for w in weeks if int(w["week"]) == week for s in w.get("sessions") or []
+            if s["day"] == WEEKDAYS[day.weekday()]]
+
+
 # --- storage ----------------------------------------------------------------------------------------------------
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
@@ -224,12 +241,13 @@ def _fields(sub: Subscription) -> dict[str, Any]:
 
 
 def member_today(client_id: str, user_id: str) -> tuple[date, str]:
-    """The member's local date and zone (settings.timeZone, UTC when unset)."""
+    """The member's local date and zone, as their daily plan counts days (member_days: settings.timeZone, else
+    the studio's, else UTC)."""
     user = get_repository().get(keys.user(client_id, user_id)) or {}
-    zone = str((user.get("settings") or {}).get("timeZone") or "UTC")
+    zone = member_days.zone_name(user, clients.get_client(client_id))
     try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
+        tz = member_days.zone(zone)
+    except AppError:
         zone, tz = "UTC", ZoneInfo("UTC")
     return datetime.fromtimestamp(clock.now(), tz).date(), zone
 
@@ -255,6 +273,25 @@ def my_subscriptions(client_id: str, user_id: str) -> list[dict[str, Any]]:
     today, _ = member_today(client_id, user_id)
     items = get_repository().query(keys.user_pk(client_id, user_id), sk_prefix=keys.PROGRAMME_SUBSCRIPTION_PREFIX)
     return [subscription_view(i, today) for i in items]
+
+
+def sessions_on(client_id: str, user_id: str, day: date) -> tuple[list[dict[str, Any]], bool]:
+    """The member's programme sessions on their local `day` (one Query of their subscriptions, one GetItem of the
+    template version of each active one), and whether a paused programme left that day empty."""
+    items = get_repository().query(keys.user_pk(client_id, user_id), sk_prefix=keys.PROGRAMME_SUBSCRIPTION_PREFIX)
+    found: list[dict[str, Any]] = []
+    paused = False
+    for item in items:
+        sub = _from_item(item)
+        state = effective(sub, day).status
+        paused = paused or state == PAUSED
+        if state != ACTIVE:
+            continue
+        weeks = get_programme(client_id, sub.programme_id, sub.version).get("weeks") or []
+        found += [{"subscriptionId": sub.id, "programmeId": sub.programme_id,
+                   "programmeName": item.get("programmeName") or "", **session}
+                  for session in sessions_for(sub, weeks, day)]
+    return found, paused
 
 
 def subscribe(client_id: str, user_id: str, programme_id: int, start: date | None) -> tuple[int, dict[str, Any]]:

@@ -77,3 +77,27 @@ def test_given_the_calendar_then_scheduled_starts_and_active_completes_and_perio
     assert p.effective(sub, sub.end + timedelta(days=1)).status == p.COMPLETED
     at_end = p.cancel(sub, START, True)
     assert at_end.status == p.ACTIVE and p.effective(at_end, sub.end + timedelta(days=1)).status == p.CANCELLED
+
+
+WEEKS = [{"week": 1, "sessions": [{"day": d, "name": f"Week 1 {d}", "description": ""} for d in p.WEEKDAYS]},
+         {"week": 2, "sessions": [{"day": d, "name": f"Week 2 {d}", "description": ""} for d in p.WEEKDAYS]}]
+
+
+def test_given_an_active_programme_then_the_day_holds_the_session_of_its_week_and_weekday():
+    day = START + timedelta(days=8)  # week 2; START (2026-12-01) is a Tuesday, so day 8 is a Wednesday
+    assert [s["name"] for s in p.sessions_for(active(), WEEKS, day)] == ["Week 2 wed"]
+    assert p.sessions_for(active(), WEEKS, START - timedelta(days=1)) == []  # before it starts
+
+
+def test_given_a_paused_programme_then_its_days_hold_nothing_until_it_resumes_in_the_frozen_week():
+    paused = p.pause(active(), START + timedelta(days=3), START + timedelta(days=13))
+    for offset in range(3, 13):  # paused from day 3 up to the resume on day 13
+        assert p.sessions_for(paused, WEEKS, START + timedelta(days=offset)) == [], offset
+    back = p.sessions_for(paused, WEEKS, START + timedelta(days=13))
+    assert [(s["week"], s["day"]) for s in back] == [(1, "mon")]  # 13 days less 10 paused: still week 1
+
+
+def test_given_a_cancelled_or_completed_programme_then_it_contributes_nothing():
+    cancelled = p.cancel(active(), START + timedelta(days=2), at_period_end=False)
+    assert p.sessions_for(cancelled, WEEKS, START + timedelta(days=3)) == []
+    assert p.sessions_for(active(), WEEKS, active().end + timedelta(days=1)) == []
