@@ -21,8 +21,7 @@ from shared.http.envelope import Envelope, Instant, View, field, optional
 from shared.idempotency import IdempotentRoute
 from shared.domain.voice import room_token
 from shared.settings import get_settings
-from shared.views import ClassPenalty as Penalty
-from shared.views import GroupClassView, Pagination, PausePolicy, ProgrammeView
+from shared.views import ClassPenalty, GroupClassView, Pagination, PausePolicy, ProgrammeView
 
 app = create_app("classes")
 app.router.route_class = IdempotentRoute  # every POST here honours Idempotency-Key; other methods pass through
@@ -58,7 +57,7 @@ def _date(value: str | None, name: str) -> date | None:
 class CancellationPolicy(View):
     freeCancelMinutes: int = field(720, "Leaving is free until this many minutes before the start")
     lateCancelUntilMinutes: int = field(0, "A late leave is possible until this many minutes before the start")
-    lateCancelPenalty: Penalty
+    lateCancelPenalty: ClassPenalty
     freeCancelUntil: Instant = field("2026-12-01T06:00:00Z")
     promotionStopsAt: Instant = field("2026-12-01T06:00:00Z", "No waiting member is promoted after this instant "
                                                               "(never later than freeCancelUntil)")
@@ -83,7 +82,7 @@ class ClassBookingView(View):
     startsAt: Instant = field("2026-12-05T09:00:00Z")
     className: str = field("Saturday HIIT")
     offerExpiresAt: Instant | None = optional("2026-12-04T09:15:00Z", "Until when an offered place can be accepted")
-    penalty: Penalty
+    penalty: ClassPenalty
     updatedAt: Instant | None = optional("2026-12-01T10:00:00Z")
 
 
@@ -94,7 +93,7 @@ class JoinAnswer(View):
 
 class LeaveAnswer(View):
     classBooking: ClassBookingView
-    penalty: Penalty
+    penalty: ClassPenalty
     dryRun: bool = field(False, "True: a quote; nothing changed")
 
 
