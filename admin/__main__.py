@@ -106,6 +106,11 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("--rating", type=float, default=4.5)
     co.add_argument("--capacity", type=int, default=50)
 
+    it = sub.add_parser("invite-trainer", help="invite a coach to open their trainer portal account (code printed once)")
+    it.add_argument("client_id")
+    it.add_argument("trainer_id", type=int)
+    it.add_argument("--days", type=int, default=7, help="how many days the code can be used (1-30)")
+
     ca = sub.add_parser("create-category", help="create a content category")
     ca.add_argument("client_id")
     ca.add_argument("name")
@@ -246,6 +251,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         coach = p.create_coach(args.client_id, args.name, specialties=args.specialties, levels=args.levels,
                                bio=args.bio, image=args.image, rating=args.rating, capacity=args.capacity)
         return {"coach": {k: coach[k] for k in ("id", "name", "specialties", "levels")}}
+    if command == "invite-trainer":
+        from shared.domain import trainer_invites
+
+        if not 1 <= args.days <= trainer_invites.MAX_DAYS:
+            raise SystemExit(f"--days must be from 1 to {trainer_invites.MAX_DAYS}")
+        return {"invite": trainer_invites.create(args.client_id, args.trainer_id, days=args.days, invited_by="cli")}
     if command == "create-category":
         category = p.create_category(args.client_id, args.name, image=args.image, sort_order=args.sort_order)
         return {"category": {"id": category["id"], "name": category["name"]}}

@@ -166,9 +166,11 @@ def main() -> None:
               f"{time.perf_counter() - started:.0f} s)")
         print(_table(by_size))
         print("Availability reads the trainer's partition (schedule, services) and its calendar index over the\n"
-              "range shown only; a booking adds the member's own-index check only when refused, and one transaction\n"
-              "(the booking, 10 trainer blocks of 5 minutes for 30 + 2x10 minutes, 6 member blocks). Both include the\n"
-              "authorizer's revocation GetItem. Latency is against moto, whose Query walks the table in Python.")
+              "range shown only; a booking also reads the member's booking places (one small Query), adds the\n"
+              "member's own-index check only when refused, and one transaction (the booking, the trainer's schedule\n"
+              "guard, the service's booking count, the member's booking place, 10 trainer blocks of 5 minutes for\n"
+              "30 + 2x10 minutes, 6 member blocks). Both include the authorizer's revocation GetItem. Latency is\n"
+              "against moto, whose Query walks the table in Python.")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,16 @@ def test_given_a_member_then_inviting_is_forbidden_and_bad_codes_are_named(local
     assert both.status == 400 and both.json["details"][0]["field"] == "inviteCode"
 
 
+def test_given_the_admin_cli_then_it_invites_a_trainer_whose_code_opens_the_account(local_api, studio):
+    from tests.e2e.test_admin_cli import admin
+
+    trainer_id = _new_trainer(studio["id"])
+    invite = admin(local_api, "invite-trainer", studio["id"], str(trainer_id), "--days", "3")["invite"]
+    assert invite["trainerId"] == trainer_id and invite["code"].startswith("TRN-")
+    registered = _register(local_api, studio["key"], invite["code"])
+    assert registered.status == 201 and registered.data["user"]["role"] == "trainer"
+
+
 # Last: it moves the clock.
 def test_given_an_expired_invitation_then_it_is_refused(local_api, studio, clock):
     trainer_id = _new_trainer(studio["id"])
