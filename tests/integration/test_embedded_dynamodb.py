@@ -1,5 +1,6 @@
-"""The embedded DynamoDB (local/dynamo.py) keeps DynamoDB's all-or-nothing transactions while it rolls a cancelled
-one back item by item: every item a cancelled transaction named is as it was, and nothing else moved."""
+"""The embedded DynamoDB (local/dynamo.py) answers as DynamoDB does where it takes shortcuts through moto: a cancelled
+transaction, rolled back item by item, leaves every item it named as it was; a Query, read from its partition (or
+an index's items) instead of the sorted table, gives the same items in the same order and pages."""
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -20,8 +21,11 @@ def dynamodb() -> Iterator[Any]:
     client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"},
                                    {"AttributeName": "SK", "KeyType": "RANGE"}],
-                        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"},
-                                              {"AttributeName": "SK", "AttributeType": "S"}])
+                        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"}
+                                              for name in ("PK", "SK", "GSI1PK", "GSI1SK")],
+                        GlobalSecondaryIndexes=[{"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"},
+                                                 "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                                                               {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]}])
     yield client
     server.stop()
 
@@ -86,3 +90,41 @@ def test_given_a_cancelled_update_of_a_new_item_then_the_item_does_not_appear(dy
                      "ConditionExpression": "attribute_exists(PK)"}},
         ])
     assert _all(dynamodb, "P3") == []
+
+
+def _pages(client: Any, **query: Any) -> list[list[str]]:
+    pages, start = [], None
+    while True:
+        page = client.query(TableName=TABLE, Limit=3, **query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append([item["SK"]["S"] for item in page["Items"]])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_given_partitions_and_an_index_then_queries_page_through_their_own_items_in_key_order(dynamodb):
+    # Given two partitions written out of order, and index entries spread over both (one item not indexed)
+    for pk in ("Q1", "Q2"):
+        for n in (5, 1, 4, 2, 3, 6, 0):
+            item = {**_key(pk, f"ITEM#{n}"), "n": {"N": str(n)}}
+            if n:
+                item.update(GSI1PK={"S": "BOARD"}, GSI1SK={"S": f"{n % 3}#{pk}"})
+            dynamodb.put_item(TableName=TABLE, Item=item)
+
+    # When a partition is read forwards, backwards and with a key condition, three at a time
+    # Then each gives only its own items, in key order, over whole pages
+    assert _pages(dynamodb, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "Q1"}}) == [
+        ["ITEM#0", "ITEM#1", "ITEM#2"], ["ITEM#3", "ITEM#4", "ITEM#5"], ["ITEM#6"]]
+    assert _pages(dynamodb, KeyConditionExpression="PK = :p AND SK > :s", ScanIndexForward=False,
+                  ExpressionAttributeValues={":p": {"S": "Q2"}, ":s": {"S": "ITEM#2"}}) == [
+        ["ITEM#6", "ITEM#5", "ITEM#4"], ["ITEM#3"]]
+    assert _pages(dynamodb, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "NONE"}}) == [[]]
+
+    # And the index lists every indexed item of both partitions by its own keys, then the table's
+    board = dynamodb.query(TableName=TABLE, IndexName="GSI1", KeyConditionExpression="GSI1PK = :b",
+                           ExpressionAttributeValues={":b": {"S": "BOARD"}})["Items"]
+    assert [(item["GSI1SK"]["S"], item["SK"]["S"]) for item in board] == sorted(
+        (f"{n % 3}#{pk}", f"ITEM#{n}") for pk in ("Q1", "Q2") for n in range(1, 7))
+    paged = _pages(dynamodb, IndexName="GSI1", KeyConditionExpression="GSI1PK = :b AND begins_with(GSI1SK, :z)",
+                   ExpressionAttributeValues={":b": {"S": "BOARD"}, ":z": {"S": "0#"}})
+    assert paged == [["ITEM#3", "ITEM#6", "ITEM#3"], ["ITEM#6"]]
