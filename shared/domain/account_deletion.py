@@ -58,7 +58,7 @@ def delete_account(client_id: str, user_id: str, *, request_id: str = "") -> dic
     else:
         security_event("account-deletion-resumed", requestId=request_id, clientId=client_id, userId=user_id)
     delete_owned_items(client_id, user_id)
-    _finish(client_id, user_id, str(user["email"]))
+    _finish(client_id, user_id, str(user["email"]), user.get("trainerId"))
     delete_owned_items(client_id, user_id)  # what a request already past its checks wrote meanwhile
     return {"deleted": True, "id": user_id}
 
@@ -108,12 +108,16 @@ def delete_owned_items(client_id: str, user_id: str) -> int:
     return deleted
 
 
-def _finish(client_id: str, user_id: str, email: str) -> None:
+def _finish(client_id: str, user_id: str, email: str, trainer_id: Any = None) -> None:
     from shared.domain.accounts import forgot_scope, login_scope
 
     settings = get_settings()
     closed_until = int(clock.now()) + settings.access_token_seconds + AUTHORIZER_CACHE_SECONDS + 60
     user_scope = ratelimit.scope_for(client_id, user_id, "", "")
+    # a trainer's account frees the trainer's one account claim, so that a new invitation can open another
+    trainer_claim = [Action.delete(keys.trainer_account(client_id, int(trainer_id)),
+                                   "attribute_not_exists(PK) OR userId = :uid", values={":uid": user_id})] \
+        if isinstance(trainer_id, int) else []
     try:
         get_repository().transact([
             Action.delete(keys.user(client_id, user_id), "#status = :deleting", names={"#status": "status"},
@@ -124,6 +128,7 @@ def _finish(client_id: str, user_id: str, email: str) -> None:
             Action.put(ratelimit.closed_bucket(user_scope, closed_until)),
             Action.delete(keys.rate_bucket(login_scope(client_id, email))),
             Action.delete(keys.rate_bucket(forgot_scope(client_id, email))),
+            *trainer_claim,
         ])
     except TransactionFailed as failed:
         if failed.reasons[0] != "ConditionalCheckFailed":

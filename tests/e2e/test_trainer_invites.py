@@ -139,6 +139,16 @@ def test_given_a_member_then_inviting_is_forbidden_and_bad_codes_are_named(local
     assert both.status == 400 and both.json["details"][0]["field"] == "inviteCode"
 
 
+def test_given_a_trainer_who_deleted_their_account_then_a_new_invitation_opens_another(local_api, studio):
+    trainer_id = _new_trainer(studio["id"])
+    first = _register(local_api, studio["key"], _invite(local_api, studio, trainer_id).data["code"])
+    assert _api(local_api, studio["key"], first.data["accessToken"]).delete("/users/me").status == 200
+    code = _invite(local_api, studio, trainer_id).data["code"]
+    assert _api(local_api, studio["key"]).post("/invite/check", {"code": code}).data["valid"] is True
+    second = _register(local_api, studio["key"], code)
+    assert second.status == 201 and second.data["user"]["id"] != first.data["user"]["id"]
+
+
 def test_given_the_admin_cli_then_it_invites_a_trainer_whose_code_opens_the_account(local_api, studio):
     from tests.e2e.test_admin_cli import admin
 
