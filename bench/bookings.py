@@ -52,6 +52,8 @@ def _seed(past: int) -> dict[str, Any]:
 
     client = p.create_client(f"Bench bookings {past}", client_id=f"bench-bk-{past}-{secrets.token_hex(2)}",
                              features={"coach_connect": True}, quota={"ratePerSecond": 1_000_000, "burst": 1_000_000})
+    get_repository().update(keys.client(client["id"]), "SET maxUpcomingBookings = :n",  # one member books them all
+                            values={":n": 2 * (REPEAT + 1)})
     raw_key, _ = p.issue_api_key(client["id"], label="bench")
     coach = p.create_coach(client["id"], "Bench Trainer", specialties=["strength"], levels=["beginner"])
     trainers.put_schedule(client["id"], coach["id"], "Europe/London",
