@@ -12,7 +12,7 @@ from pydantic import Field
 
 from shared import clock
 from shared.domain import group_classes as gc
-from shared.domain import programmes, trainer_portal
+from shared.domain import catalog, programmes, trainer_portal
 from shared.domain.clients import require_feature
 from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
@@ -313,10 +313,8 @@ def list_group_classes(
              and (category is None or (c.get("category") or "").lower() == category.lower())
              and (has_spots is None or (int(c["capacity"]) > int(c["bookedCount"])) == has_spots)]
     places = gc.member_places(caller.client_id, caller.user_id, start, end)
-    chunk = items[(page - 1) * limit: page * limit]
-    return ok({"items": [gc.class_view(c, places.get(int(c["id"]))) for c in chunk],
-               "pagination": {"page": page, "limit": limit, "total": len(items),
-                              "totalPages": max(1, -(-len(items) // limit))}})
+    chunk, pagination = catalog.paginate(items, page, limit)
+    return ok({"items": [gc.class_view(c, places.get(int(c["id"]))) for c in chunk], "pagination": pagination})
 
 
 @app.get(f"{API}/group-classes/{{id}}", response_model=Envelope.of(GroupClassDetail),
@@ -393,9 +391,12 @@ def subscribe(caller: UserCaller, id: ProgrammeId, body: SubscribeBody, response
 
 @app.get(f"{API}/users/me/programmes", response_model=Envelope.of(SubscriptionList),
          responses=errors("FEATURE_DISABLED"))
-def my_programmes(caller: UserCaller) -> dict[str, Any]:
+def my_programmes(caller: UserCaller,
+                  status: Literal["scheduled", "active", "paused", "cancelled", "completed"] | None =
+                  Query(None, description="Only subscriptions in this state (as of your today)")) -> dict[str, Any]:
     _member(caller)
-    return ok({"items": programmes.my_subscriptions(caller.client_id, caller.user_id)})
+    return ok({"items": [s for s in programmes.my_subscriptions(caller.client_id, caller.user_id)
+                         if status is None or s["status"] == status]})
 
 
 @app.get(f"{API}/programme-subscriptions/{{id}}", response_model=Envelope.of(SubscriptionAnswer),
@@ -440,6 +441,27 @@ def _own_class(staff: Caller, class_id: int) -> dict[str, Any]:
     if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != int(item["trainerId"]):
         raise AppError("NOT_FOUND", "Group class not found")
     return item
+
+
+@app.get(f"{API}/trainer/group-classes", response_model=Envelope.of(GroupClassList))
+def staff_classes(
+    staff: Staff,
+    from_: str | None = Query(None, alias="from", pattern=DATE_PATTERN, description="First day (UTC); default today",
+                              json_schema_extra={"format": "date"}),
+    to: str | None = Query(None, pattern=DATE_PATTERN, description="Last day (UTC), ≤31 days on",
+                           json_schema_extra={"format": "date"}),
+    trainer_id: int | None = Query(None, alias="trainerId", ge=1, description="A studio admin's filter; a trainer "
+                                                                              "sees their own classes only"),
+    page: int = Query(1, ge=1, le=1000),
+    limit: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:
+    """The schedule as staff see it: scheduled and cancelled classes in the range, soonest first, with their
+    counts (the roster of each is at /trainer/group-classes/{id}/roster)."""
+    start, end = _span(from_, to)
+    own = trainer_portal.trainer_of(staff.client_id, staff.user_id).id if staff.role == "trainer" else trainer_id
+    items = [c for c in gc.classes_between(staff.client_id, start, end) if own is None or int(c["trainerId"]) == own]
+    chunk, pagination = catalog.paginate(items, page, limit)
+    return ok({"items": [gc.class_view(c) for c in chunk], "pagination": pagination})
 
 
 @app.post(f"{API}/trainer/group-classes", status_code=201, response_model=Envelope.of(GroupClassDetail),

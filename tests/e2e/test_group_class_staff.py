@@ -214,3 +214,38 @@ def test_given_a_class_under_way_then_staff_check_members_in_and_mark_no_shows(a
     assert never_booked.status == 404  # no place: nothing to check in
     roster = api.get(f"/trainer/group-classes/{class_id}/roster", api_key=demo["apiKeys"]["studio"], token=admin)
     assert sorted(p["status"] for p in roster.data["booked"]) == ["attended", "attended"]
+
+
+# --- the staff's schedule ---------------------------------------------------------------------------------------
+def test_given_the_schedule_then_staff_list_classes_with_their_counts_and_a_trainer_sees_their_own(api, demo, members):
+    key = demo["apiKeys"]["studio"]
+    login = demo["trainerUsers"][0]
+    trainer_token = api.post("/auth/login", {"email": login["email"], "password": login["password"]},
+                             api_key=key).data["accessToken"]
+    mine = int(login["trainerId"])
+    someone_else = 1 if mine != 1 else 2
+    own, elsewhere = gc_create(demo, mine), gc_create(demo, someone_else)
+    counted = schedule(demo, capacity=2, waitlist=1, starts_in=2 * 24 * HOUR)
+    for member in members(3):
+        join(api, demo, member, counted)
+    day = "/trainer/group-classes?limit=100"
+    listed = api.get(day, api_key=key, token=staff(demo))
+    assert listed.status == 200, listed.json
+    rows = {c["id"]: c for c in listed.data["items"]}
+    assert {own, elsewhere, counted} <= set(rows)
+    assert (rows[counted]["spotsLeft"], rows[counted]["waitlist"]["count"], rows[counted]["myStatus"]) == (0, 1, None)
+    filtered = [c["id"] for c in api.get(f"{day}&trainerId={someone_else}", api_key=key, token=staff(demo))
+                .data["items"]]
+    assert elsewhere in filtered and own not in filtered
+    theirs = api.get(day, api_key=key, token=trainer_token).data["items"]
+    assert own in [c["id"] for c in theirs] and {c["trainerId"] for c in theirs} == {mine}
+    assert api.get(day, api_key=key, token=members(1)[0]["accessToken"]).status == 403
+
+
+def gc_create(demo: dict[str, Any], trainer_id: int) -> int:
+    from shared import clock
+    from shared.domain import group_classes
+
+    return int(group_classes.create_class(demo["clients"]["studio"]["id"], trainer_id=trainer_id,
+                                          name=f"Own {secrets.token_hex(3)}", starts_at=int(clock.now()) + 2 * 86400,
+                                          duration=30, time_zone="Europe/London", capacity=4)["id"])

@@ -34,6 +34,9 @@ def test_given_a_programme_when_it_is_paused_then_the_daily_plan_holds_none_of_i
     paused = api.post(f"/programme-subscriptions/{sub['id']}/pause", {"resumeOn": resume.isoformat()}, api_key=key,
                       token=token)
     assert paused.status == 200 and paused.data["subscription"]["status"] == "paused"
+    mine = api.get("/users/me/programmes?status=paused", api_key=key, token=token).data["items"]
+    assert [s["id"] for s in mine] == [sub["id"]]
+    assert api.get("/users/me/programmes?status=active", api_key=key, token=token).data["items"] == []
     # Then today and every day up to the resume hold none of it, and the plan says why
     for offset in (0, 1, 8):
         day = (today + timedelta(days=offset)).isoformat()
