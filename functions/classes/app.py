@@ -132,6 +132,7 @@ class ProgrammeDetail(ProgrammeView):
 
 class ProgrammeList(View):
     items: list[ProgrammeView]
+    pagination: Pagination
 
 
 class ProgrammeDetailAnswer(View):
@@ -364,11 +365,14 @@ def class_video(caller: UserCaller, id: ClassId) -> dict[str, Any]:
 # --- programmes ------------------------------------------------------------------------------------------------
 @app.get(f"{API}/programmes", response_model=Envelope.of(ProgrammeList), responses=errors("FEATURE_DISABLED"))
 def list_programmes(caller: UserCaller, trainer_id: int | None = Query(None, alias="trainerId", ge=1),
-                    level: str | None = Query(None, min_length=1, max_length=40)) -> dict[str, Any]:
+                    level: str | None = Query(None, min_length=1, max_length=40),
+                    page: int = Query(1, ge=1, le=1000), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    """Published programmes by name."""
     _member(caller)
     items = [p for p in programmes.list_programmes(caller.client_id)
              if (trainer_id is None or int(p["trainerId"]) == trainer_id) and (level is None or p["level"] == level)]
-    return ok({"items": [programmes.programme_view(p) for p in items]})
+    shown, pagination = catalog.paginate(items, page, limit)
+    return ok({"items": [programmes.programme_view(p) for p in shown], "pagination": pagination})
 
 
 @app.get(f"{API}/programmes/{{id}}", response_model=Envelope.of(ProgrammeDetailAnswer),

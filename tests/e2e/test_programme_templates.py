@@ -107,5 +107,8 @@ def test_given_bad_templates_or_the_wrong_author_then_named_refusals_and_nothing
     assert refused.status == 404
     own = api.post("/trainer/programmes", _template(trainerId=trainer_id), api_key=key, token=trainer_token)
     assert own.status == 201 and own.data["programme"]["trainerId"] == trainer_id
-    names = [p["name"] for p in api.get("/programmes", api_key=key, token=member["accessToken"]).data["items"]]
+    names = [p["name"] for p in api.get("/programmes?limit=100", api_key=key,
+                                        token=member["accessToken"]).data["items"]]
     assert theirs["name"] in names and own.data["programme"]["name"] in names
+    one = api.get(f"/programmes?trainerId={other}&limit=1&page=1", api_key=key, token=member["accessToken"]).data
+    assert len(one["items"]) == 1 and one["pagination"]["total"] >= 1 and one["items"][0]["trainerId"] == other
