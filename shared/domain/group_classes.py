@@ -637,6 +637,7 @@ def _set_capacity(client_id: str, class_id: int, capacity: int) -> None:
             actions.update(_promotion(client_id, item, head, now, str(n)))
         if _run(actions):
             lost_races += 1  # a join, leave or another edit came first: read again
+    raise TransactionConflict()
 
 
 def promote(client_id: str, class_id: int, user_id: str, staff_id: str) -> dict[str, Any]:
