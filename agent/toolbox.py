@@ -37,6 +37,9 @@ TOOL_TABLE: dict[str, str] = {
     "prepare_cancellation": PREPARE,
     "prepare_class_join": PREPARE,
     "prepare_programme_change": PREPARE,
+    "log_water": LOG,
+    "log_meal": LOG,
+    "log_workout": LOG,
     "confirm": CONFIRM,
 }
 ALREADY_DONE = frozenset({"ALREADY_BOOKED", "ALREADY_ON_WAITLIST"})  # a re-run met what it did before
@@ -149,6 +152,8 @@ def drift(manifest: dict[str, Any]) -> list[str]:
             found.append(f"{name}: a {kind} tool served as {route['method']}")
         if kind == PREPARE and not (route.get("body") or {}).get("action"):
             found.append(f"{name}: a prepare tool without a proposal action")
+        if kind == LOG and not (route.get("body") or {}).get("type"):
+            found.append(f"{name}: a log tool without its log type")
         if kind == CONFIRM and "{proposalId}" not in route["path"]:
             found.append(f"{name}: confirm does not name the proposal in its path")
         hints = served[name].get("annotations")

@@ -11,13 +11,13 @@ member (shared/domain/agent_tools.py). They answer the agent's credential only: 
 # No `from __future__ import annotations`: the models must resolve when this file is loaded by path.
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Path, Query
+from fastapi import Depends, Header, Path, Query, Response
 from fastapi.routing import APIRoute
 from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth import agent_credentials
-from shared.domain import agent_manifest, agent_proposals, agent_tools
+from shared.domain import agent_logs, agent_manifest, agent_proposals, agent_tools
 from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.domain.planning.limits import GOALS
 from shared.errors import AppError
@@ -429,6 +429,72 @@ def confirm(caller: AgentMember, id: str = ProposalId) -> dict[str, Any]:
     return ok(agent_proposals.confirm(caller.client_id, caller.user_id, id))
 
 
+# --- POST /agent/logs: water, meals and workouts, deduplicated -----------------------------------------------
+LocalDay = Annotated[str | None, Field(None, pattern=DATE_PATTERN,
+                                       description="The member's local date (YYYY-MM-DD); default today")]
+LogText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class WaterLogBody(ApiModel):
+    """Water the member drank."""
+    type: Literal["water"]
+    amountMl: int = Field(ge=1, le=5000, description="Millilitres")
+    date: LocalDay = None
+
+
+class MealLogBody(ApiModel):
+    """A meal the member ate (the studio's nutrition feature)."""
+    type: Literal["meal"]
+    mealType: Literal["breakfast", "lunch", "dinner", "snack"]
+    name: LogText
+    calories: int = Field(ge=0, le=5000)
+    proteinG: float | None = Field(None, ge=0, le=500)
+    carbsG: float | None = Field(None, ge=0, le=1000)
+    fatG: float | None = Field(None, ge=0, le=500)
+    date: LocalDay = None
+
+
+class WorkoutLogBody(ApiModel):
+    """A workout the member did."""
+    type: Literal["workout"]
+    name: LogText
+    durationMinutes: int = Field(ge=1, le=600)
+    perceivedExertion: int | None = Field(None, ge=1, le=10, description="How hard it felt, 1-10")
+    date: LocalDay = None
+
+
+LogBody = Annotated[WaterLogBody | MealLogBody | WorkoutLogBody, Field(discriminator="type")]
+
+
+class LoggedDay(View):
+    totalMl: int = field(1750, "Water that day")
+    goalMl: int = field(2300)
+    calories: int = field(1320)
+    targetCalories: int | None = optional(1850)
+    workoutsLogged: int = field(1)
+    workoutMinutes: int = field(45)
+
+
+class AgentLogged(View):
+    logId: str = field("lg_20260302019c2f4e8a10b7e1c2d3", "DELETE /progress/logs/{id} (the app) undoes it")
+    type: Literal["water", "meal", "workout"] = field("water")
+    date: str = field("2026-03-02", "The member's local date it counts for")
+    deduplicated: bool = field(False, "True: the same log came within 2 minutes; this is the first one, unchanged")
+    day: LoggedDay
+    say: str = field("Logged 500 ml of water: 1,750 ml on Monday 2 March, of your 2,300 ml goal.", SAY)
+
+
+@app.post(f"{API}/agent/logs", status_code=201, response_model=Envelope.of(AgentLogged),
+          responses={200: {"model": Envelope.of(AgentLogged),
+                           "description": "The same log within 2 minutes: the first one (`deduplicated: true`)"},
+                     **errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "CONFLICT")})
+def log_progress(body: LogBody, caller: AgentMember, response: Response) -> dict[str, Any]:
+    fields = body.model_dump(exclude={"type"})
+    answer, created = agent_logs.log(caller.client_id, caller.user_id, body.type, fields)
+    response.status_code = 201 if created else 200
+    return ok(answer)
+
+
 # --- GET /users/me/agent-actions: the member reads what their agent did ------------------------------------------
 class AgentAction(View):
     id: str = field("9f2c4e1a0b7d")
@@ -457,22 +523,6 @@ class ConfirmArgs(ApiModel):
     proposalId: str = Field(pattern=r"^prp_[0-9a-f]{24}$", description="From a prepare tool's answer")
 
 
-class BookArgs(BookProposal):
-    action: Literal["book"] = "book"
-
-
-class CancelArgs(CancelProposal):
-    action: Literal["cancel"] = "cancel"
-
-
-class JoinClassArgs(JoinClassProposal):
-    action: Literal["join_class"] = "join_class"
-
-
-class ProgrammeChangeArgs(ProgrammeChangeProposal):
-    action: Literal["programme_change"] = "programme_change"
-
-
 TOOLS: tuple[agent_manifest.Tool, ...] = (
     agent_manifest.read("get_context", "GET", "/agent/context", None,
                         "The member's day at a glance: first name, coach, today's plan, next booking, streak. "
@@ -490,21 +540,27 @@ TOOLS: tuple[agent_manifest.Tool, ...] = (
     agent_manifest.read("recommend_classes", "GET", "/agent/class-recommendations", RecommendArgs,
                         "Up to 3 of the studio's classes for the member's goal, level, plan and free time, with "
                         "reasons."),
-    agent_manifest.write("prepare_booking", "POST", "/agent/proposals", BookArgs, "book",
+    agent_manifest.write("prepare_booking", "POST", "/agent/proposals", BookProposal, "book",
                          "Prepare a 1:1 booking: checks the time, holds it for 5 minutes and returns a summary "
                          "(time, price, cancellation terms) to read to the member. Books nothing. Does not take "
                          "payment."),
-    agent_manifest.write("prepare_cancellation", "POST", "/agent/proposals", CancelArgs, "cancel",
+    agent_manifest.write("prepare_cancellation", "POST", "/agent/proposals", CancelProposal, "cancel",
                          "Prepare a cancellation: returns whether it is free or late and the penalty, to read to "
                          "the member. Cancels nothing."),
-    agent_manifest.write("prepare_class_join", "POST", "/agent/proposals", JoinClassArgs, "join_class",
+    agent_manifest.write("prepare_class_join", "POST", "/agent/proposals", JoinClassProposal, "join_class",
                          "Prepare joining a group class (its waitlist when full): returns the time, places left "
                          "and cancellation terms to read to the member. Joins nothing. Does not take payment."),
-    agent_manifest.write("prepare_programme_change", "POST", "/agent/proposals", ProgrammeChangeArgs,
+    agent_manifest.write("prepare_programme_change", "POST", "/agent/proposals", ProgrammeChangeProposal,
                          "programme_change",
                          "Prepare pausing, resuming or cancelling one of the member's programme subscriptions: "
                          "returns what changes (end date, pauses left; a cancellation now cannot be undone) to "
                          "read to the member. Changes nothing. Does not take or refund payment."),
+    agent_manifest.log("log_water", "POST", "/agent/logs", WaterLogBody, "water",
+                       "Log water the member drank; answers the day's total against their goal."),
+    agent_manifest.log("log_meal", "POST", "/agent/logs", MealLogBody, "meal",
+                       "Log a meal the member ate, with its calories; answers the day's calories."),
+    agent_manifest.log("log_workout", "POST", "/agent/logs", WorkoutLogBody, "workout",
+                       "Log a workout the member did, with its minutes; answers the day's workouts."),
     agent_manifest.confirm("confirm", "POST", "/agent/proposals/{proposalId}/confirm", ConfirmArgs,
                            "Do what a prepared proposal says, once: only after the member has heard its summary "
                            "and said yes. Books, cancels or changes for real; calling it again answers the same result."),

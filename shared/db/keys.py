@@ -399,6 +399,11 @@ def progress_log_claim(client_id: str, user_id: str, client_log_id: str) -> Key:
     return _key(user_pk(client_id, user_id), f"LOGREF#{client_log_id}")
 
 
+def progress_log_dedupe(client_id: str, user_id: str, content_digest: str) -> Key:
+    """The latest log of one content (the voice agent's logs): the same content within its window logs once."""
+    return _key(user_pk(client_id, user_id), f"LOGSAME#{content_digest}")
+
+
 # --- the voice agent's proposals and actions (in the user partition: bound to the member and the client) -------
 AGENT_ACTION_PREFIX = "AGENTACT#"  # sk_prefix of the member's audit of the agent's actions, oldest first
 

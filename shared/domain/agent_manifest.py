@@ -32,6 +32,7 @@ class Tool:
     description: str
     hints: dict[str, bool] = field(default_factory=dict)
     action: str | None = None  # a write tool's proposal action (switchable per client)
+    body: dict[str, str] | None = None  # fixed body fields the worker adds (`action`, a log's `type`)
 
 
 def read(name: str, method: str, path: str, args: type[BaseModel] | None, description: str) -> Tool:
@@ -42,7 +43,15 @@ def read(name: str, method: str, path: str, args: type[BaseModel] | None, descri
 def write(name: str, method: str, path: str, args: type[BaseModel], action: str, description: str) -> Tool:
     return Tool(name, method, path, args, f"{description} Confirm it with the member, then call confirm.",
                 {"readOnlyHint": False, "destructiveHint": False, "idempotentHint": False, "openWorldHint": False},
-                action)
+                action, {"action": action})
+
+
+def log(name: str, method: str, path: str, args: type[BaseModel], kind: str, description: str) -> Tool:
+    """A log: written at once (no proposal), and the same content within 2 minutes is written once."""
+    return Tool(name, method, path, args, f"{description} No confirmation needed: tell the member what was logged. "
+                "The same log again within 2 minutes is kept once.",
+                {"readOnlyHint": False, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+                None, {"type": kind})
 
 
 def confirm(name: str, method: str, path: str, args: type[BaseModel], description: str) -> Tool:
@@ -51,15 +60,16 @@ def confirm(name: str, method: str, path: str, args: type[BaseModel], descriptio
 
 
 def parameters(tool: Tool) -> dict[str, Any]:
-    """The arguments' JSON Schema (by alias: `from`, not `from_`), without the fixed `action` and titles."""
+    """The arguments' JSON Schema (by alias: `from`, not `from_`), without the fixed body fields and titles."""
     if tool.args is None:
         return {"type": "object", "properties": {}, "additionalProperties": False}
     schema = tool.args.model_json_schema(by_alias=True)
     schema.pop("title", None)
     schema.pop("description", None)
+    fixed = set(_fixed_body(tool) or {})
     properties = {k: {x: y for x, y in v.items() if x != "title"} for k, v in schema.get("properties", {}).items()
-                  if k != "action"}
-    required = [r for r in schema.get("required", []) if r != "action"]
+                  if k not in fixed}
+    required = [r for r in schema.get("required", []) if r not in fixed]
     found: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         found["required"] = required
@@ -67,7 +77,7 @@ def parameters(tool: Tool) -> dict[str, Any]:
 
 
 def _fixed_body(tool: Tool) -> dict[str, Any] | None:
-    return {"action": tool.action} if tool.action else None
+    return dict(tool.body) if tool.body else None
 
 
 def _openai(tool: Tool) -> dict[str, Any]:

@@ -6,7 +6,10 @@ Storage, in the member's partition:
   water, logs), changed in the same transaction as every log and undo: the daily plan and the dashboard read
   these few items, never the logs, so their cost stays flat however many logs a member has;
 - `LOGREF#<clientLogId>` (keys.progress_log_claim): the app's own id of a log, claimed in the same
-  transaction: a retry with the same clientLogId answers the log already written instead of adding a second.
+  transaction: a retry with the same clientLogId answers the log already written instead of adding a second;
+- `LOGSAME#<digest>` (keys.progress_log_dedupe): for the voice agent, whose re-run tools carry new call ids,
+  the content of a log (type, local date and fields) claimed for a window (`dedupe_seconds`) in the same
+  transaction: the same content again within the window answers the first log (`deduplicated`).
 Requests with `Idempotency-Key` are also replayed by shared/idempotency.py.
 Cost: a log is 2 reads (member and plan pointer, one batch), a 2-3 item transaction and 1 read of the day;
 an undo 1 read and a 2-3 item transaction; the dashboard one Query of day items (at most ~190), the plan
@@ -14,13 +17,15 @@ summaries, and the watch-time hour items of the period.
 """
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared import clock
 from shared.db import keys
-from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.db.repository import Action, TransactionConflict, TransactionFailed, get_repository
+from shared.digest import sha256_hex
 from shared.domain import clients, member_days
 from shared.domain.catalog import pagination
 from shared.domain.viewing import streaks
@@ -32,6 +37,7 @@ MAX_PAST_DAYS = 366
 STREAK_LOOKBACK_DAYS = 92
 DEFAULT_WATER_ML = 2000
 LOG_ID_PATTERN = r"^lg_[0-9]{8}[0-9a-f]{20}$"
+ATTEMPTS = 3  # of a log's transaction, when the same content races or was undone
 
 
 def _invalid(field: str, reason: str) -> AppError:
@@ -121,8 +127,29 @@ def day_view(totals: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
             "goalMl": targets["waterMl"]}
 
 
-def add_log(client_id: str, user_id: str, log_type: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """POST /progress/<type>: ({log, day}, created). A clientLogId seen before answers its first log unchanged."""
+def content_digest(log_type: str, day: date, fields: dict[str, Any]) -> str:
+    """What makes two logs the same content: type, local date and fields (not the app's or agent's ids)."""
+    content = {k: v for k, v in fields.items() if v is not None and k not in ("clientLogId", "completedAt")}
+    return sha256_hex(json.dumps([log_type, day.isoformat(), content], sort_keys=True, default=str))
+
+
+def _same_content(client_id: str, user_id: str, digest: str, log_sk: str, window: int,
+                  taken_over: str | None) -> Action:
+    """Claim a content for `window` seconds: free, lapsed, or (`taken_over`) pointing at a log since undone."""
+    now = int(clock.now())
+    condition = "attribute_not_exists(PK) OR #until <= :now" + (" OR logSk = :old" if taken_over else "")
+    values: dict[str, Any] = {":now": now}
+    if taken_over:
+        values[":old"] = taken_over
+    return Action.put({**keys.progress_log_dedupe(client_id, user_id, digest), "logSk": log_sk,
+                       "until": now + window, "ttl": now + window + 3600},
+                      condition=condition, names={"#until": "until"}, values=values)
+
+
+def add_log(client_id: str, user_id: str, log_type: str, fields: dict[str, Any],
+            dedupe_seconds: int | None = None) -> tuple[dict[str, Any], bool]:
+    """POST /progress/<type>: ({log, day, replayed}, created). A clientLogId seen before answers its first log
+    unchanged; with `dedupe_seconds`, so does the same content within that many seconds (`deduplicated`)."""
     if log_type == "nutrition":
         clients.require_feature(client_id, "nutrition")
     repo = get_repository()
@@ -132,33 +159,57 @@ def add_log(client_id: str, user_id: str, log_type: str, fields: dict[str, Any])
     item = {**keys.progress_log(client_id, user_id, day.isoformat(), log_id), "id": log_id, "type": log_type,
             "date": day.isoformat(), "loggedAt": clock.iso(), **{k: v for k, v in fields.items() if v is not None}}
     expression, names, values = _day_changes(item, 1)
-    day_key = keys.progress_day(client_id, user_id, day.isoformat())
     actions = [Action.put(item, condition="attribute_not_exists(PK)"),
-               Action.update(day_key, expression, names=names, values=values)]
+               Action.update(keys.progress_day(client_id, user_id, day.isoformat()), expression, names=names,
+                             values=values)]
     client_log_id = fields.get("clientLogId")
     if client_log_id:
         actions.append(Action.put({**keys.progress_log_claim(client_id, user_id, client_log_id), "logSk": item["SK"]},
                                   condition="attribute_not_exists(PK)"))
-    created = True
-    try:
-        repo.transact(actions)
-    except TransactionFailed as failure:
-        if not client_log_id or failure.reasons[-1] != "ConditionalCheckFailed":
-            raise
-        claim = repo.get(keys.progress_log_claim(client_id, user_id, client_log_id), consistent=True) or {}
-        existing = repo.get({"PK": item["PK"], "SK": claim.get("logSk", "")}, consistent=True)
-        if not existing:  # claimed by a log since undone: the app's id is spent
-            raise AppError("CONFLICT", "This clientLogId was used by a log that has been deleted",
-                           {"reason": "client_log_id_used", "clientLogId": client_log_id}) from None
-        if existing["type"] != log_type:
-            raise AppError("CONFLICT", f"This clientLogId names a {existing['type']} log already",
-                           {"reason": "client_log_id_used", "clientLogId": client_log_id,
-                            "logId": existing["id"]}) from None
-        item, created = existing, False
-        day_key = keys.progress_day(client_id, user_id, existing["date"])
-    totals = repo.get(day_key, consistent=True) or {"date": item["date"]}
-    return {"log": log_view(item), "day": day_view(totals, _targets(client_id, user_id, user, pointer)),
-            "replayed": not created}, created
+    digest = content_digest(log_type, day, fields) if dedupe_seconds else None
+    created, deduplicated, taken_over = True, False, None
+    for attempt in range(ATTEMPTS):
+        claims = [_same_content(client_id, user_id, digest, item["SK"], dedupe_seconds or 0, taken_over)] \
+            if digest else []
+        try:
+            repo.transact([*actions, *claims])
+            break
+        except TransactionConflict:  # an identical log at the same moment: the next try sees it committed
+            if not digest or attempt == ATTEMPTS - 1:
+                raise
+        except TransactionFailed as failure:
+            if digest and failure.reasons[len(actions)] == "ConditionalCheckFailed":
+                claim = repo.get(keys.progress_log_dedupe(client_id, user_id, digest), consistent=True) or {}
+                existing = repo.get({"PK": item["PK"], "SK": claim.get("logSk", "")}, consistent=True)
+                if existing:  # the same content within the window: its first log
+                    item, created, deduplicated = existing, False, True
+                    break
+                taken_over = claim.get("logSk")  # that log was undone: the content may be logged again
+                continue
+            if not client_log_id or failure.reasons[2] != "ConditionalCheckFailed":
+                raise
+            item, created = _claimed(client_id, user_id, client_log_id, log_type)
+            break
+    else:
+        raise AppError("CONFLICT", "The same log is being written right now; try again", {"reason": "same_content"})
+    totals = repo.get(keys.progress_day(client_id, user_id, item["date"]), consistent=True) or {"date": item["date"]}
+    answer = {"log": log_view(item), "day": day_view(totals, _targets(client_id, user_id, user, pointer)),
+              "replayed": not created and not deduplicated}
+    return ({**answer, "deduplicated": deduplicated} if digest else answer), created
+
+
+def _claimed(client_id: str, user_id: str, client_log_id: str, log_type: str) -> tuple[dict[str, Any], bool]:
+    """The log a clientLogId already names: (its item, False), or CONFLICT when it cannot be answered."""
+    repo = get_repository()
+    claim = repo.get(keys.progress_log_claim(client_id, user_id, client_log_id), consistent=True) or {}
+    existing = repo.get({"PK": keys.user_pk(client_id, user_id), "SK": claim.get("logSk", "")}, consistent=True)
+    if not existing:  # claimed by a log since undone: the app's id is spent
+        raise AppError("CONFLICT", "This clientLogId was used by a log that has been deleted",
+                       {"reason": "client_log_id_used", "clientLogId": client_log_id})
+    if existing["type"] != log_type:
+        raise AppError("CONFLICT", f"This clientLogId names a {existing['type']} log already",
+                       {"reason": "client_log_id_used", "clientLogId": client_log_id, "logId": existing["id"]})
+    return existing, False
 
 
 def delete_log(client_id: str, user_id: str, log_id: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from shared import clock
 from shared.auth.principal import AGENT_SCOPES_FOR_ONBOARDING as AGENT_SCOPES_FOR_ONBOARDING
 from shared.auth.principal import AGENT_SCOPES_FOR_USER as AGENT_SCOPES_FOR_USER
-from shared.auth.principal import SCOPE_BOOKINGS, SCOPE_CLASSES, SCOPE_PLANS
+from shared.auth.principal import SCOPE_BOOKINGS, SCOPE_CLASSES, SCOPE_PLANS, SCOPE_PROGRESS
 from shared.auth.principal import SCOPE_ONBOARDING as SCOPE_ONBOARDING
 from shared.auth.principal import Caller as Caller
 from shared.errors import AppError
@@ -32,6 +32,7 @@ from shared.logs import security_event
 #   classes:read    browse the client's classes to recommend them
 #   plans:read      read the user's plans          (its routes join AGENT_ROUTES when they exist)
 #   bookings:write  book sessions for the user     (its routes join AGENT_ROUTES when they exist)
+#   progress:write  log the user's water, meals and workouts (deduplicated: shared/domain/agent_logs.py)
 # Routes of AGENT_ROUTES sit behind the uncached OptionalAuthorizer, so the credential is verified on each call
 # (it also works without an X-API-Key there: it names its client itself).
 AGENT_ROUTES: dict[tuple[str, str], str] = {
@@ -53,6 +54,7 @@ AGENT_ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/agent/trainer-slots"): SCOPE_BOOKINGS,
     ("POST", f"{API}/agent/proposals"): SCOPE_BOOKINGS,
     ("POST", f"{API}/agent/proposals/{{id}}/confirm"): SCOPE_BOOKINGS,
+    ("POST", f"{API}/agent/logs"): SCOPE_PROGRESS,
 }
 
 

@@ -43,7 +43,8 @@ SAYINGS: dict[str, str] = {
 FIELD_NAMES = {"trainerId": "the trainer", "serviceId": "the service", "slotId": "the time", "date": "the date",
                "from": "the first date", "to": "the last date", "classId": "the class", "bookingId": "the booking",
                "maxDuration": "the free time", "goal": "the goal", "intensity": "the intensity",
-               "subscriptionId": "the programme", "resumeOn": "the resume date", "change": "the change",
+               "amountMl": "the amount", "calories": "the calories", "durationMinutes": "the minutes",
+               "mealType": "the meal", "name": "the name", "subscriptionId": "the programme", "resumeOn": "the resume date", "change": "the change",
                "Idempotency-Key": "the request's key"}
 
 

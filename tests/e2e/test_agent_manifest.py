@@ -18,8 +18,10 @@ def agent(api, demo, new_member):
     return agent_for(api, key, new_member(key))
 
 
-def _documented_parameters(document: dict[str, Any], method: str, path: str, action: str | None) -> set[str]:
-    """The route's documented query, path and body parameters (of the body variant for `action`)."""
+def _documented_parameters(document: dict[str, Any], method: str, path: str,
+                           fixed: dict[str, str] | None) -> set[str]:
+    """The route's documented query, path and body parameters (of the body variant the fixed fields pick: a
+    proposal's `action`, a log's `type`), less the fixed ones."""
     operation = document["paths"][path.replace("{proposalId}", "{id}")][method.lower()]
     names = {p["name"] for p in operation.get("parameters", []) if p["in"] in ("query", "path")}
     names = {"proposalId" if n == "id" else n for n in names}
@@ -28,9 +30,10 @@ def _documented_parameters(document: dict[str, Any], method: str, path: str, act
         options = [schema] if "$ref" in schema else schema.get("oneOf") or schema.get("anyOf") or []
         for option in options:
             properties = document["components"]["schemas"][option["$ref"].rsplit("/", 1)[-1]]["properties"]
-            if action is None or properties["action"].get("const", (properties["action"].get("enum") or [None])[0]) == action:
+            if all(properties[k].get("const", (properties[k].get("enum") or [None])[0]) == v
+                   for k, v in (fixed or {}).items()):
                 names |= set(properties)
-    return names - {"action"}
+    return names - set(fixed or {})
 
 
 def test_given_the_three_formats_then_the_same_tools_with_their_hints_and_the_routes_own_parameters(
@@ -48,9 +51,8 @@ def test_given_the_three_formats_then_the_same_tools_with_their_hints_and_the_ro
         name, params = tool["function"]["name"], tool["function"]["parameters"]
         route = openai["routes"][name]
         # Then each tool's parameters are its route's (query, path or body), from the same models
-        action = (route["body"] or {}).get("action")
         assert set(params["properties"]) == _documented_parameters(document, route["method"], route["path"],
-                                                                    action), name
+                                                                    route["body"]), name
     hints = {t["name"]: t["annotations"] for t in mcp["tools"]}
     assert hints["get_daily_plan"]["readOnlyHint"] is True and hints["confirm"]["destructiveHint"] is True
     assert hints["prepare_booking"]["readOnlyHint"] is False and hints["confirm"]["idempotentHint"] is True

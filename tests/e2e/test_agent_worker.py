@@ -59,7 +59,7 @@ def test_given_a_manifest_that_drifted_then_drift_names_each_difference():
     tools.append({"name": "get_progress_v2", "annotations": {"readOnlyHint": True}})
     routes = {n: {"method": "GET" if k == worker.READ else "POST",
                   "path": "/api/v1/agent/proposals/{proposalId}/confirm" if k == worker.CONFIRM else "/api/v1/x",
-                  "body": {"action": "book"} if k == worker.PREPARE else None}
+                  "body": {worker.PREPARE: {"action": "book"}, worker.LOG: {"type": "water"}}.get(k)}
               for n, k in worker.TOOL_TABLE.items()}
     routes["get_daily_plan"]["method"] = "POST"
     tools[[t["name"] for t in tools].index("confirm")]["annotations"]["destructiveHint"] = False
