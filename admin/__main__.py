@@ -152,6 +152,13 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("client_id")
     st.add_argument("status", choices=["active", "suspended"])
 
+    at = sub.add_parser("agent-tools", help="a client's voice agent tools and which are on (JSON)")
+    at.add_argument("client_id")
+    sw = sub.add_parser("switch-agent-tools", help="switch a client's voice agent tools on or off")
+    sw.add_argument("client_id")
+    sw.add_argument("--on", type=_csv, default=[], help="tool names, e.g. prepare_booking,log_water")
+    sw.add_argument("--off", type=_csv, default=[], help="tool names, e.g. prepare_cancellation")
+
     ob = sub.add_parser("outbox", help="mail the local API would have sent (password resets)")
     ob.add_argument("--to", help="only messages to this address")
     ob.add_argument("--limit", type=int, default=10)
@@ -297,6 +304,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         except ValueError as error:
             raise SystemExit(str(error)) from None
         return {"clientId": args.client_id, setting: getattr(args, setting)}
+    if command in ("agent-tools", "switch-agent-tools"):
+        from shared.domain import agent_switches
+
+        client = p.require_client(args.client_id)
+        if command == "agent-tools":
+            return {"clientId": args.client_id, "tools": agent_switches.switches(client)}
+        both = sorted(set(args.on) & set(args.off))
+        if both:
+            raise SystemExit(f"Both on and off: {', '.join(both)}")
+        done = agent_switches.set_switches(args.client_id, {**{t: True for t in args.on},
+                                                            **{t: False for t in args.off}})
+        return {"clientId": args.client_id, **done}
     if command == "outbox":
         from shared.domain import mail
 

@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Query
 from mangum import Mangum
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain import admin, partner_staff, partner_vouchers, provisioning, text, trainer_invites
+from shared.domain import admin, agent_switches, partner_staff, partner_vouchers, provisioning, text, trainer_invites
 from shared.domain.accounts import Email, Password, normalize_email
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.caller import Caller, require_role
@@ -133,6 +133,17 @@ class AuditList(View):
     items: list[AuditEntry]
 
 
+class AgentToolSwitch(View):
+    name: str = field("prepare_cancellation", "A tool of the voice agent's manifest")
+    enabled: bool = field(False, "Off: the tool leaves the manifest and its calls answer 403 TOOL_DISABLED")
+
+
+class AgentToolSwitches(View):
+    items: list[AgentToolSwitch]
+    changed: list[str] = field(["prepare_cancellation"], "The tools this request switched; empty when each was "
+                                                          "already as asked (a repeat changes nothing)")
+
+
 # --- bodies ---------------------------------------------------------------------------------------------------------
 class NewClient(ApiModel):
     name: Name
@@ -193,6 +204,12 @@ class IssuedInvite(View):
     trainerId: int = field(5)
     trainerName: str = field("Priya Nair")
     expiresAt: Instant = field("2026-12-06T10:00:00Z")
+
+
+class AgentToolChanges(ApiModel):
+    tools: dict[Literal[agent_switches.TOOL_NAMES], bool] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=len(agent_switches.TOOL_NAMES),
+        description="Tool name -> on (true) or off (false); tools not named keep their state")
 
 
 class NewVouchers(ApiModel):
@@ -364,6 +381,33 @@ def create_vouchers(body: NewVouchers, caller: AdminCaller, clientId: ClientId) 
     made = admin.create_vouchers(_actor(caller), clientId, count=body.count, partner_id=body.partnerId,
                                  prefix=body.prefix or "", days=body.days)
     return ok({"items": [{"code": v["code"], "expiresAt": v["expiresAt"]} for v in made]})
+
+
+# --- the studio's switches of its voice agent's tools ------------------------------------------------------------
+def _tool_switches(found: dict[str, bool], changed: list[str]) -> dict[str, Any]:
+    return {"items": [{"name": name, "enabled": on} for name, on in found.items()], "changed": changed}
+
+
+@app.get(f"{API}/admin/clients/{{clientId}}/agent-tools", response_model=Envelope.of(AgentToolSwitches),
+         responses=errors("FORBIDDEN"))
+def agent_tools(caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
+    return ok(_tool_switches(agent_switches.switches(_client(caller, clientId)), []))
+
+
+@app.patch(f"{API}/admin/clients/{{clientId}}/agent-tools", response_model=Envelope.of(AgentToolSwitches),
+           responses=errors("FORBIDDEN"))
+def switch_agent_tools(body: AgentToolChanges, caller: AdminCaller, clientId: ClientId) -> dict[str, Any]:
+    """Idempotent by its content: each named tool is set to the state sent, so a repeat changes nothing (and is
+    not audited again); the audit entry names the tools this request switched, in the same transaction."""
+    _client(caller, clientId)
+    sent = dict(body.tools)
+
+    def audit(record: dict[str, Any]) -> Any:  # the entry names only what this request changed
+        return admin.audited(_actor(caller), "agent_tools.switch", clientId,
+                             {"tools": {name: sent[name] for name in record["changed"]}})(record)
+
+    done = agent_switches.set_switches(clientId, sent, audit=audit)
+    return ok(_tool_switches(done["tools"], done["changed"]))
 
 
 handler = Mangum(app, lifespan="off")

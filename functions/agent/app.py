@@ -17,7 +17,7 @@ from mangum import Mangum
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth import agent_credentials
-from shared.domain import agent_logs, agent_manifest, agent_proposals, agent_tools
+from shared.domain import agent_logs, agent_manifest, agent_proposals, agent_switches, agent_tools
 from shared.domain.member_days import DATE_PATTERN, parse_date
 from shared.domain.planning.limits import GOALS
 from shared.errors import AppError
@@ -39,6 +39,15 @@ def agent_member(found: Annotated[Caller, Depends(user_caller)]) -> Caller:
 
 
 AgentMember = Annotated[Caller, Depends(agent_member)]
+
+
+def tool(name: str) -> Any:
+    """The agent's caller on the route of tool `name`, which the studio must not have switched off."""
+    def switched_on(found: AgentMember) -> Caller:
+        agent_switches.require(found.client_id, name)
+        return found
+
+    return Depends(switched_on)
 SAY = "One short sentence for the member, times in the zone they belong to, with its name and the date"
 
 
@@ -138,8 +147,10 @@ class DailyPlanTool(View):
     say: str = field("For Friday 27 March (London time) you have the workout Upper body A, about 45 minutes.", SAY)
 
 
-@app.get(f"{API}/agent/daily-plan", response_model=Envelope.of(DailyPlanTool), responses=errors("FORBIDDEN"))
-def daily_plan(caller: AgentMember, args: Annotated[DailyPlanArgs, Query()]) -> dict[str, Any]:
+@app.get(f"{API}/agent/daily-plan", response_model=Envelope.of(DailyPlanTool),
+         responses=errors("FORBIDDEN", "TOOL_DISABLED"))
+def daily_plan(caller: Annotated[Caller, tool("get_daily_plan")],
+               args: Annotated[DailyPlanArgs, Query()]) -> dict[str, Any]:
     if args.date:
         parse_date(args.date, "date")
     return ok(agent_tools.daily_plan(caller.client_id, caller.user_id, args.date))
@@ -161,8 +172,9 @@ class ActivePlansTool(View):
     say: str = field("Your active plans: 4-week strength plan (workout, week 4 of 4).", SAY)
 
 
-@app.get(f"{API}/agent/plans", response_model=Envelope.of(ActivePlansTool), responses=errors("FORBIDDEN"))
-def active_plans(caller: AgentMember) -> dict[str, Any]:
+@app.get(f"{API}/agent/plans", response_model=Envelope.of(ActivePlansTool),
+         responses=errors("FORBIDDEN", "TOOL_DISABLED"))
+def active_plans(caller: Annotated[Caller, tool("get_active_plans")]) -> dict[str, Any]:
     return ok(agent_tools.active_plans(caller.client_id, caller.user_id))
 
 
@@ -188,8 +200,9 @@ class ProgressTool(View):
 
 
 @app.get(f"{API}/agent/progress", response_model=Envelope.of(ProgressTool), response_model_by_alias=True,
-         responses=errors("FORBIDDEN"))
-def get_progress(caller: AgentMember, args: Annotated[ProgressArgs, Query()]) -> dict[str, Any]:
+         responses=errors("FORBIDDEN", "TOOL_DISABLED"))
+def get_progress(caller: Annotated[Caller, tool("get_progress")],
+                 args: Annotated[ProgressArgs, Query()]) -> dict[str, Any]:
     return ok(agent_tools.progress_summary(caller.client_id, caller.user_id, args.period))
 
 
@@ -207,8 +220,9 @@ class MyBookingsTool(View):
 
 
 @app.get(f"{API}/agent/bookings", response_model=Envelope.of(MyBookingsTool),
-         responses=errors("FORBIDDEN", "FEATURE_DISABLED"))
-def my_bookings(caller: AgentMember, args: Annotated[BookingsArgs, Query()]) -> dict[str, Any]:
+         responses=errors("FORBIDDEN", "FEATURE_DISABLED", "TOOL_DISABLED"))
+def my_bookings(caller: Annotated[Caller, tool("list_my_bookings")],
+                args: Annotated[BookingsArgs, Query()]) -> dict[str, Any]:
     return ok(agent_tools.my_bookings(caller.client_id, caller.user_id, args.range))
 
 
@@ -240,8 +254,9 @@ class TrainerSlotsTool(View):
 
 
 @app.get(f"{API}/agent/trainer-slots", response_model=Envelope.of(TrainerSlotsTool),
-         responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND"))
-def trainer_slots(caller: AgentMember, args: Annotated[TrainerSlotsArgs, Query()]) -> dict[str, Any]:
+         responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "TOOL_DISABLED"))
+def trainer_slots(caller: Annotated[Caller, tool("find_trainer_slots")],
+                  args: Annotated[TrainerSlotsArgs, Query()]) -> dict[str, Any]:
     first = parse_date(args.from_, "from") if args.from_ else None
     last = parse_date(args.to, "to") if args.to else None
     return ok(agent_tools.trainer_slots(caller.client_id, caller.user_id, args.trainerId, args.serviceId, first,
@@ -273,8 +288,9 @@ class RecommendTool(View):
 
 
 @app.get(f"{API}/agent/class-recommendations", response_model=Envelope.of(RecommendTool),
-         responses=errors("FORBIDDEN"))
-def recommend_classes(caller: AgentMember, args: Annotated[RecommendArgs, Query()]) -> dict[str, Any]:
+         responses=errors("FORBIDDEN", "TOOL_DISABLED"))
+def recommend_classes(caller: Annotated[Caller, tool("recommend_classes")],
+                      args: Annotated[RecommendArgs, Query()]) -> dict[str, Any]:
     return ok(agent_tools.recommend_classes(caller.client_id, caller.user_id, args.goal, args.maxDuration,
                                             args.intensity))
 
@@ -297,8 +313,9 @@ class AgentContext(View):
     say: str = field("For Friday 27 March (London time) you have a rest day.", SAY)
 
 
-@app.get(f"{API}/agent/context", response_model=Envelope.of(AgentContext), responses=errors("FORBIDDEN"))
-def agent_context(caller: AgentMember) -> dict[str, Any]:
+@app.get(f"{API}/agent/context", response_model=Envelope.of(AgentContext),
+         responses=errors("FORBIDDEN", "TOOL_DISABLED"))
+def agent_context(caller: Annotated[Caller, tool("get_context")]) -> dict[str, Any]:
     return ok(agent_tools.context(caller.client_id, caller.user_id))
 
 
@@ -414,7 +431,7 @@ ProposalId = Path(pattern=r"^prp_[0-9a-f]{24}$", description="The proposal's id"
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "SLOT_UNAVAILABLE",
                            "BOOKING_NOT_CANCELLABLE", "ALREADY_BOOKED", "ALREADY_ON_WAITLIST", "CLASS_CANCELLED",
                            "CLASS_FULL", "OUTSIDE_BOOKING_WINDOW", "INVALID_STATE_TRANSITION",
-                           "PAUSE_LIMIT_REACHED"))
+                           "PAUSE_LIMIT_REACHED", "TOOL_DISABLED"))
 def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
     params = body.model_dump(exclude={"action"})
     return ok(agent_proposals.prepare(caller.client_id, caller.user_id, body.action, params))
@@ -424,8 +441,8 @@ def prepare(body: ProposalBody, caller: AgentMember) -> dict[str, Any]:
           responses=errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "PROPOSAL_EXPIRED", "PROPOSAL_STALE",
                            "SLOT_UNAVAILABLE", "OVERLAPPING_BOOKING", "BOOKING_NOT_CANCELLABLE",
                            "INVALID_STATE_TRANSITION", "WAITLIST_FULL", "CLASS_CANCELLED", "OUTSIDE_BOOKING_WINDOW",
-                           "PAUSE_LIMIT_REACHED"))
-def confirm(caller: AgentMember, id: str = ProposalId) -> dict[str, Any]:
+                           "PAUSE_LIMIT_REACHED", "TOOL_DISABLED"))
+def confirm(caller: Annotated[Caller, tool("confirm")], id: str = ProposalId) -> dict[str, Any]:
     return ok(agent_proposals.confirm(caller.client_id, caller.user_id, id))
 
 
@@ -487,8 +504,9 @@ class AgentLogged(View):
 @app.post(f"{API}/agent/logs", status_code=201, response_model=Envelope.of(AgentLogged),
           responses={200: {"model": Envelope.of(AgentLogged),
                            "description": "The same log within 2 minutes: the first one (`deduplicated: true`)"},
-                     **errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "CONFLICT")})
+                     **errors("FORBIDDEN", "FEATURE_DISABLED", "NOT_FOUND", "CONFLICT", "TOOL_DISABLED")})
 def log_progress(body: LogBody, caller: AgentMember, response: Response) -> dict[str, Any]:
+    agent_switches.require(caller.client_id, agent_switches.LOG_TOOLS[body.type])
     fields = body.model_dump(exclude={"type"})
     answer, created = agent_logs.log(caller.client_id, caller.user_id, body.type, fields)
     response.status_code = 201 if created else 200
@@ -563,7 +581,8 @@ TOOLS: tuple[agent_manifest.Tool, ...] = (
                        "Log a workout the member did, with its minutes; answers the day's workouts."),
     agent_manifest.confirm("confirm", "POST", "/agent/proposals/{proposalId}/confirm", ConfirmArgs,
                            "Do what a prepared proposal says, once: only after the member has heard its summary "
-                           "and said yes. Books, cancels or changes for real; calling it again answers the same result."),
+                           "and said yes. Books, cancels or changes for real; calling it again answers the same "
+                           "result."),
 )
 
 
@@ -582,8 +601,8 @@ class ToolManifest(View):
 
 @app.get(f"{API}/agent/tools", response_model=Envelope.of(ToolManifest))
 def tool_manifest(tenant: ClientTenant, args: Annotated[ToolsArgs, Query()]) -> dict[str, Any]:
-    enabled = agent_proposals.enabled_actions(tenant.client)
-    offered = [t for t in TOOLS if t.action is None or enabled[t.action]]
+    switched_on = agent_switches.switches(tenant.client)
+    offered = [t for t in TOOLS if switched_on[t.name]]
     return ok(agent_manifest.render(offered, args.format, API))
 
 

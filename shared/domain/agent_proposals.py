@@ -25,47 +25,19 @@ from typing import Any
 from shared import clock
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
-from shared.domain import agent_programme_changes, agent_tools, bookings, clients, group_classes, trainers
+from shared.domain import (agent_programme_changes, agent_switches, agent_tools, bookings, clients, group_classes,
+                           trainers)
 from shared.domain.agent_tools import booking_brief
 from shared.errors import AppError, not_found
 
 PROPOSAL_SECONDS = bookings.HOLD_SECONDS
 CLAIM_SECONDS = 30  # three times the functions' timeout: only a dead confirm holds a claim this long
 AUDIT_DAYS = 90
-ACTIONS = ("book", "cancel", "join_class", "programme_change")
 FEATURE = "coach_connect"
 
 
 def _new_id() -> str:
     return f"prp_{secrets.token_hex(12)}"
-
-
-# --- the per-client switch of each write tool -----------------------------------------------------------------
-def enabled_actions(client: dict[str, Any] | None) -> dict[str, bool]:
-    """Which write tools the studio lets its members' agent use (all, unless the studio switched one off)."""
-    stored = (client or {}).get("agentActions") or {}
-    return {action: bool(stored.get(action, True)) for action in ACTIONS}
-
-
-def set_enabled_actions(client_id: str, switches: dict[str, bool]) -> dict[str, bool]:
-    """The studio's choice of write tools (unknown actions refused)."""
-    unknown = sorted(set(switches) - set(ACTIONS))
-    if unknown:
-        raise AppError("VALIDATION_ERROR", "Invalid request: agentActions",
-                       [{"field": f"agentActions.{unknown[0]}", "reason": f"one of {', '.join(ACTIONS)}"}])
-    client = get_repository().get(keys.client(client_id), consistent=True)
-    if not client:
-        raise not_found("Client")
-    merged = {**enabled_actions(client), **switches}
-    get_repository().update(keys.client(client_id), "SET agentActions = :a", values={":a": merged})
-    clients.forget_cached_clients()
-    return merged
-
-
-def _require_enabled(client_id: str, action: str) -> None:
-    if not enabled_actions(clients.get_client(client_id))[action]:
-        raise AppError("FEATURE_DISABLED", f"Your studio has switched off the voice agent's '{action}' tool",
-                       {"feature": f"agent:{action}"})
 
 
 # --- the audit --------------------------------------------------------------------------------------------------
@@ -91,7 +63,7 @@ def actions_of(client_id: str, user_id: str, limit: int) -> dict[str, Any]:
 # --- prepare ------------------------------------------------------------------------------------------------------
 def prepare(client_id: str, user_id: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     clients.require_feature(client_id, FEATURE)
-    _require_enabled(client_id, action)
+    agent_switches.require(client_id, agent_switches.PREPARE_TOOLS[action])
     preparers = {"book": _prepare_book, "cancel": _prepare_cancel, "join_class": _prepare_join,
                  "programme_change": agent_programme_changes.prepare}
     found = preparers[action](client_id, user_id, params)
@@ -243,7 +215,7 @@ def confirm(client_id: str, user_id: str, proposal_id: str) -> dict[str, Any]:
         return _answer_unclaimed(failed.old_item, proposal_id)
     action = str(item["action"])
     try:
-        _require_enabled(client_id, action)
+        agent_switches.require(client_id, agent_switches.PREPARE_TOOLS[action])  # switched off since prepare
         result = {"book": _book, "cancel": _cancel, "join_class": _join,
                   "programme_change": agent_programme_changes.confirm}[action](client_id, user_id, item)
     except AppError as refused:

@@ -22,6 +22,7 @@ SAYINGS: dict[str, str] = {
     "NOT_FOUND": "I couldn't find that.",
     "FORBIDDEN": "I'm not allowed to do that for you.",
     "FEATURE_DISABLED": "Your studio hasn't switched that on, so I can't do it here.",
+    "TOOL_DISABLED": "Your studio has switched that off for me; you can still do it in the app.",
     "UNAUTHORIZED": "Your sign-in has ended; please sign in again in the app.",
     "TOKEN_EXPIRED": "Our session has timed out; please start a new conversation.",
     "CLIENT_SUSPENDED": "Your studio's account isn't active right now.",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain import agent_proposals
+from shared.domain import agent_switches
 from tests.e2e.test_agent_tools import agent_for
 
 
@@ -67,11 +67,11 @@ def test_given_the_three_formats_then_the_same_tools_with_their_hints_and_the_ro
 def test_given_a_switched_off_write_tool_then_the_manifest_leaves_it_out_and_changes_version(api, demo, agent):
     client_id = demo["clients"]["studio"]["id"]
     before = agent.get("/agent/tools?format=mcp").data
-    agent_proposals.set_enabled_actions(client_id, {"cancel": False})
+    agent_switches.set_switches(client_id, {"prepare_cancellation": False})
     try:
         after = agent.get("/agent/tools?format=mcp").data
     finally:
-        agent_proposals.set_enabled_actions(client_id, {"cancel": True})
+        agent_switches.set_switches(client_id, {"prepare_cancellation": True})
     assert "prepare_cancellation" in [t["name"] for t in before["tools"]]
     assert "prepare_cancellation" not in [t["name"] for t in after["tools"]]
     assert after["version"] != before["version"]
@@ -80,3 +80,8 @@ def test_given_a_switched_off_write_tool_then_the_manifest_leaves_it_out_and_cha
 def test_given_an_unknown_format_then_400_naming_it(agent):
     reply = agent.get("/agent/tools?format=yaml")
     assert reply.status == 400 and reply.json["details"][0]["field"] == "format"
+
+
+def test_given_the_served_tools_then_each_is_one_the_studio_can_switch(api, demo, agent):
+    served = [t["name"] for t in agent.get("/agent/tools?format=mcp").data["tools"]]
+    assert served == list(agent_switches.TOOL_NAMES)

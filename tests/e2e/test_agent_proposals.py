@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from shared.auth import tokens
-from shared.domain import agent_proposals
+from shared.domain import agent_switches
 from tests.e2e.test_agent_tools import PRIYA, Agent, agent_for
 from tests.support.http import Api
 
@@ -200,13 +200,13 @@ def test_given_the_studio_switched_off_agent_cancellations_then_the_agent_cannot
         api, studio, new_member):
     _, agent = coached_agent(api, studio, new_member)
     slot, booking = booked(agent, studio)
-    agent_proposals.set_enabled_actions(studio["clientId"], {"cancel": False})
+    agent_switches.set_switches(studio["clientId"], {"prepare_cancellation": False})
     try:
         reply = agent.post("/agent/proposals", {"action": "cancel", "bookingId": booking["id"]})
-        assert reply.status == 403 and reply.code == "FEATURE_DISABLED", reply.json
-        assert reply.json["details"] == {"feature": "agent:cancel"} and reply.json["say"]
+        assert reply.status == 403 and reply.code == "TOOL_DISABLED", reply.json
+        assert reply.json["details"] == {"tool": "prepare_cancellation"} and reply.json["say"]
     finally:
-        agent_proposals.set_enabled_actions(studio["clientId"], {"cancel": True})
+        agent_switches.set_switches(studio["clientId"], {"prepare_cancellation": True})
     assert agent.post("/agent/proposals", {"action": "cancel", "bookingId": booking["id"]}).status == 201
 
 
