@@ -51,7 +51,7 @@ run: $(VENV)/.installed
 TEST_WORKERS ?= 4
 
 test: $(VENV)/.installed lint lint-template build
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # ruff (correctness, security, naming; every `# noqa` must name a rule that is on) and mypy, strict on shared/:
 # both configured in pyproject.toml.

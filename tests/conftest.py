@@ -81,3 +81,19 @@ def bad_input_lab(local_api: LocalStack) -> dict[str, Any]:
     client = provisioning.create_client("Bad Input Lab", quota={"ratePerSecond": 2000, "burst": 4000})
     key, _ = provisioning.issue_api_key(client["id"], label="bad-input sweeps")
     return {"clientId": client["id"], "apiKey": key}
+
+
+# Files that take minutes (a fuzz run, every route of the tenant matrix, the large catalog, whole `make run`s): run
+# first, so that each worker starts on one while the many short files fill the others, instead of one of them
+# starting last and running alone. `make test` passes --no-loadscope-reorder so that xdist keeps this order (it
+# otherwise sends the files with the most tests first). A name that matches nothing is harmless.
+LONG_FILES = ("test_fuzz_openapi", "test_tenant_matrix", "test_content_scale", "test_local_run_guard",
+              "test_admin_cli_provisioning", "test_bookings_flow", "test_partner_vouchers", "test_group_classes")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        stem = item.path.stem
+        return next((n for n, name in enumerate(LONG_FILES) if stem.startswith(name)), len(LONG_FILES))
+
+    items.sort(key=rank)  # stable: the order within a file, and of the other files, stays
