@@ -26,6 +26,7 @@ DEV_ENVIRONMENT = {
     "HUME_SECRET_KEY": "dev-hume-secret-key",
     "AGENT_WORKER_SECRET": "dev-only-agent-worker-secret-0123456789abcdef0123",
     "VIDEO_SIGNING_KEY": "dev-only-video-signing-key-0123456789abcdef0123456789",
+    "EXPORTS_BUCKET": "stvos-exports-local",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
 }
@@ -88,6 +89,7 @@ class LocalStack:
             self.moto, self.endpoint = start_moto(int(fixed_port) if fixed_port else None,
                                                   os.environ.get("DYNAMODB_HOST", "127.0.0.1"))
             os.environ["DYNAMODB_ENDPOINT"] = self.endpoint
+            os.environ.setdefault("S3_ENDPOINT", self.endpoint)  # moto's server speaks S3 as well
             self._owns_endpoint = True
         else:
             self._owns_endpoint = False
@@ -101,6 +103,7 @@ class LocalStack:
 
         enforce(repo.client)  # each function may call only what its template policies grant
         create_table(repo.client, get_settings().table_name)
+        _create_exports_bucket()
         self.demo = self._seed_once() if self.seed else {}
 
         from local.gateway import Gateway
@@ -137,3 +140,21 @@ class LocalStack:
             self.moto.stop()
         if getattr(self, "_owns_endpoint", False):
             os.environ.pop("DYNAMODB_ENDPOINT", None)
+            if os.environ.get("S3_ENDPOINT") == self.endpoint:
+                os.environ.pop("S3_ENDPOINT", None)
+
+
+def _create_exports_bucket() -> None:
+    """The export jobs' bucket on the embedded S3 (template.yaml's ExportsBucket in AWS)."""
+    from shared.domain import partner_exports
+    from shared.settings import get_settings
+
+    partner_exports.forget_client()
+    settings = get_settings()
+    if not (settings.s3_endpoint and settings.exports_bucket):
+        return
+    client = partner_exports.s3_client()
+    try:
+        client.create_bucket(Bucket=settings.exports_bucket)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass

@@ -1,12 +1,14 @@
-"""Work that must not hold up an answer, done after it (today: password-reset mail).
+"""Work that must not hold up an answer, done after it (password-reset mail, the partner portal's export jobs).
 
 Why: an answer that waits for the work tells the caller what the work was. POST /auth/password/forgot would
 answer later for an email with an account (a token written, a message sent) than for one without, and so
 name the members. The request only enqueues `{kind, payload}`, the same for every email, and answers.
 
 Where the work runs:
-- In AWS (`JOBS_QUEUE_URL` set): one SQS SendMessage. The queue's consumer is the auth function itself (an SQS
-  event source in template.yaml): `handler(http)` sends queue events to `handle_sqs` and the rest to FastAPI.
+- In AWS (`JOBS_QUEUE_URL` set): one SQS SendMessage to the calling function's queue. The mail queue's consumer
+  is the auth function itself (an SQS event source in template.yaml): `handler(http)` sends queue events to
+  `handle_sqs` and the rest to FastAPI. The export queue's is the exports function (functions/exports), whose
+  longer timeout and own grants the partner function does not need.
   A job that raises is reported as a batch item failure, SQS delivers it again after the visibility timeout,
   and after three receives it parks in the dead-letter queue. Not a thread started before returning: Lambda
   freezes the execution environment once the handler returns, so such work would run minutes later or never.
@@ -29,7 +31,8 @@ from functools import lru_cache
 from typing import Any, Callable
 
 # kind -> "module:function" taking the payload; resolved when a job runs, so that enqueuing imports nothing
-KINDS: dict[str, str] = {"password_reset": "shared.domain.password_reset:deliver"}
+KINDS: dict[str, str] = {"password_reset": "shared.domain.password_reset:deliver",
+                         "partner_export": "shared.domain.partner_exports:run"}
 
 _local: queue.Queue[tuple[contextvars.Context, str, dict[str, Any]]] = queue.Queue()
 _worker: threading.Thread | None = None

@@ -34,7 +34,7 @@ _ENV = {
     "refresh_token_days": "REFRESH_TOKEN_DAYS", "api_key_cache_seconds": "API_KEY_CACHE_SECONDS",
     "livekit_url": "LIVEKIT_URL", "livekit_token_seconds": "LIVEKIT_TOKEN_SECONDS",
     "rate_per_minute": "RATE_LIMIT_PER_MINUTE", "rate_burst": "RATE_LIMIT_BURST",
-    "rate_limits_enabled": "RATE_LIMITS_ENABLED",
+    "rate_limits_enabled": "RATE_LIMITS_ENABLED", "exports_bucket": "EXPORTS_BUCKET", "s3_endpoint": "S3_ENDPOINT",
 }
 
 
@@ -51,6 +51,8 @@ class Settings:
     hume_secret_arn: str | None = None
     video_secret_arn: str | None = None
     deployed: bool = False  # running in a deployed Lambda (not the local API, not `sam local`)
+    exports_bucket: str | None = None  # where export jobs write their CSV files (shared/domain/partner_exports.py)
+    s3_endpoint: str | None = None  # locally: the embedded moto server, which speaks S3 too
 
     jwt_issuer: str = "https://api.studiostv.net"
     jwt_audience: str = "stvos-api"

@@ -12,7 +12,7 @@ from mangum import Mangum
 from pydantic import AfterValidator, Field
 
 from shared import clock, csv_export
-from shared.domain import partner_members, partner_staff, partner_vouchers, text
+from shared.domain import partner_exports, partner_members, partner_staff, partner_vouchers, text
 from shared.domain.accounts import Email
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
 from shared.http.envelope import Envelope, Instant, View, field, optional
@@ -342,6 +342,52 @@ def get_member(caller: PartnerStaff, id: MemberId) -> dict[str, Any]:
 @app.get(f"{API}/partner/dashboard", response_model=Envelope.of(PartnerDashboard))
 def dashboard(caller: PartnerStaff, period: Literal["7d", "30d", "90d"] = Query("30d")) -> dict[str, Any]:
     return ok(partner_members.dashboard(caller.client_id, caller.partner_id, period))
+
+
+# --- export jobs -----------------------------------------------------------------------------------------------
+class CreateExportBody(ApiModel):
+    type: Literal["vouchers", "members"] = Field(description="What to export", examples=["vouchers"])
+    status: Literal["active", "redeemed", "expired", "revoked", "inactive"] | None = Field(
+        None, description="vouchers: active, redeemed, expired or revoked; members: active or inactive")
+    batchId: Annotated[str, Field(pattern=r"^bat_[0-9a-f]{24}$", description="vouchers only")] | None = None
+
+
+class ExportFilters(View):
+    status: str | None = optional("redeemed")
+    batchId: str | None = optional(None)
+
+
+class ExportJob(View):
+    id: str = field("exp_3f9a0c1e2b4d5f6a7b8c9d0e", "GET /partner/exports/{id} follows it")
+    type: Literal["vouchers", "members"] = field("vouchers")
+    status: Literal["queued", "running", "done", "failed"] = field("done")
+    filters: ExportFilters
+    rows: int | None = optional(25000, "Rows written (done)")
+    createdAt: Instant = field("2026-11-29T22:00:00Z")
+    completedAt: Instant | None = optional("2026-11-29T22:00:07Z")
+    error: str | None = optional(None, "Why it failed (failed)")
+    downloadUrl: str | None = optional("https://...", "The CSV file (done): a link valid for five minutes; "
+                                                      "ask again for a new one while the job lives (a day)")
+    downloadExpiresAt: Instant | None = optional("2026-11-29T22:05:07Z")
+
+
+def start_export(body: CreateExportBody, caller: PartnerStaff) -> dict[str, Any]:
+    """The same rows as GET /partner/vouchers/export or /partner/members/export, without their 20,000-row
+    limit, written as a file; a viewer's member export masks emails as the list does."""
+    return ok(partner_exports.start(caller.client_id, caller.partner_id, caller.staff_id, body.type,
+                                    status=body.status, batch_id=body.batchId, show_email=caller.can_write))
+
+
+# Idempotency-Key: a retried request gets the same job back, never a second one
+app.router.add_api_route(f"{API}/partner/exports", start_export, methods=["POST"], status_code=202,
+                         response_model=Envelope.of(ExportJob), responses=errors("VALIDATION_ERROR"),
+                         route_class_override=IdempotentRoute)
+
+
+@app.get(f"{API}/partner/exports/{{id}}", response_model=Envelope.of(ExportJob), responses=errors("NOT_FOUND"))
+def get_export(caller: PartnerStaff,
+               id: Annotated[str, Path(pattern=partner_exports.JOB_ID_PATTERN)]) -> dict[str, Any]:
+    return ok(partner_exports.get(caller.client_id, caller.partner_id, id))
 
 
 handler = Mangum(app, lifespan="off")

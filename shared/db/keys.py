@@ -112,6 +112,11 @@ def voucher_stats(client_id: str, partner_id: str) -> Key:
     return _key(partner_pk(client_id, partner_id), "VOUCHERSTATS")
 
 
+def export_job(client_id: str, partner_id: str, job_id: str) -> Key:
+    """An export job of the partner portal: its filters, state and the file it wrote (TTL'd)."""
+    return _key(partner_pk(client_id, partner_id), f"EXPORT#{job_id}")
+
+
 def voucher_batch(client_id: str, partner_id: str, batch_id: str) -> Key:
     """A batch of generated codes: its state (creating, complete) and its own counters."""
     return _key(partner_pk(client_id, partner_id), f"BATCH#{batch_id}")

@@ -286,9 +286,10 @@ EXPORT_HEADER = ("memberId", "name", "email", "joinedAt", "voucherCode", "lastAc
                  "watchTimeMinutes", "status")
 
 
-def export_rows(client_id: str, partner_id: str, *, status: str | None = None,
-                show_email: bool = True) -> list[list[Any]]:
-    """The rows of GET /partner/members/export, oldest member first, in BatchGetItems of 50 members."""
+def export_rows(client_id: str, partner_id: str, *, status: str | None = None, show_email: bool = True,
+                max_rows: int = EXPORT_MAX_ROWS) -> list[list[Any]]:
+    """The rows of a member export, oldest member first, in BatchGetItems of 50 members; 422 EXPORT_TOO_LARGE
+    past `max_rows` (the CSV answer's EXPORT_MAX_ROWS; an export job's is larger)."""
     rows: list[list[Any]] = []
     chunk: list[dict[str, Any]] = []
 
@@ -302,7 +303,8 @@ def export_rows(client_id: str, partner_id: str, *, status: str | None = None,
         chunk.append(item)
         if len(chunk) == 50:
             flush()
-        if len(rows) > EXPORT_MAX_ROWS:
-            raise AppError("EXPORT_TOO_LARGE", f"More than {EXPORT_MAX_ROWS} members: export by status")
+        if len(rows) > max_rows:
+            raise AppError("EXPORT_TOO_LARGE", f"More than {max_rows} members: start an export job "
+                           "(POST /partner/exports), or export by status")
     flush()
     return rows

@@ -438,14 +438,16 @@ EXPORT_HEADER = ("code", "status", "batchId", "campaign", "createdAt", "expiresA
                  "revokedAt")
 
 
-def export_rows(client_id: str, partner_id: str, *, status: str | None = None,
-                batch_id: str | None = None) -> list[list[Any]]:
-    """The rows of GET /partner/vouchers/export (oldest first), or 422 EXPORT_TOO_LARGE past EXPORT_MAX_ROWS."""
+def export_rows(client_id: str, partner_id: str, *, status: str | None = None, batch_id: str | None = None,
+                max_rows: int = EXPORT_MAX_ROWS) -> list[list[Any]]:
+    """The rows of a voucher export (oldest first), or 422 EXPORT_TOO_LARGE past `max_rows` (the CSV answer's
+    EXPORT_MAX_ROWS; an export job's is larger: shared/domain/partner_exports.py)."""
     rows: list[list[Any]] = []
     now = clock.now()
     for item in _walk(client_id, partner_id, status=status, batch_id=batch_id, newest_first=False):
-        if len(rows) == EXPORT_MAX_ROWS:
-            raise AppError("EXPORT_TOO_LARGE", f"More than {EXPORT_MAX_ROWS} vouchers: export by status or batchId")
+        if len(rows) == max_rows:
+            raise AppError("EXPORT_TOO_LARGE", f"More than {max_rows} vouchers: start an export job "
+                           "(POST /partner/exports), or export by status or batchId")
         view = voucher_view(item, now)
         rows.append([view["code"], view["status"], view["batchId"], view["campaign"], view["createdAt"],
                      view["expiresAt"], view["redeemedAt"], (view["redeemedBy"] or {}).get("memberId"),

@@ -49,6 +49,11 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
     a_partner = provisioning.create_partner(demo["clients"]["studio"]["id"], f"A Partner {marker}")
     a_batch = partner_vouchers.create_batch(demo["clients"]["studio"]["id"], a_partner["id"], "stf_tenant_a",
                                             quantity=2, prefix="ABATCH", campaign=marker)
+    from shared import jobs
+    from shared.domain import partner_exports
+
+    a_export = partner_exports.start(demo["clients"]["studio"]["id"], a_partner["id"], "stf_tenant_a", "vouchers")
+    assert jobs.drain(), "A's export job did not finish"  # done before the snapshot: B must not change it
     member = Api(f"{local_api.base_url}/api/v1", fresh_source_ip(), key, data["accessToken"])
     slots = member.get("/trainers/5/availability?serviceId=1").data["slots"]  # A's trainer 5, service 1
     booking = member.post("/trainers/5/book", {"serviceId": 1, "slotId": slots[-1]["id"], "notes": marker})
@@ -88,7 +93,7 @@ def tenant_a(local_api, demo) -> dict[str, Any]:
         "accessToken": data["accessToken"], "refreshToken": data["refreshToken"],
         "viewingSessionId": session.data["session"]["id"], "onboardingSessionId": onboarding_sid,
         "partnerId": a_partner["id"], "partnerVoucher": a_batch["vouchers"][0]["code"],
-        "batchId": a_batch["batchId"],
+        "batchId": a_batch["batchId"], "exportId": a_export["id"],
         "voucher": voucher, "coachId": 5, "classId": 42, "marker": marker,
         "planId": plan.data["workoutPlan"]["id"], "logId": water.data["log"]["id"], "trainerId": 5, "serviceId": 1,
         "resumeToken": wizard.data["resumeToken"],
@@ -158,6 +163,7 @@ def _b_personas(local_api, demo) -> dict[str, tuple[str, str]]:
 def _request_for(path: str, method: str, operation: dict[str, Any], a: dict[str, Any]) -> tuple[str, Any, str]:
     """Fill the route with A's ids: path parameters, query filters and every id-like body field."""
     values = {"id": a["partnerVoucher"] if path.startswith("/api/v1/partner/vouchers/") else
+              a["exportId"] if path.startswith("/api/v1/partner/exports/") else
               a["userId"] if path.startswith("/api/v1/partner/members/") else
               a["viewingSessionId"] if path.startswith("/api/v1/sessions/") else
               a["logId"] if path.startswith("/api/v1/progress/logs/") else
@@ -235,7 +241,7 @@ def test_given_client_b_with_client_a_ids_then_every_route_sees_and_changes_noth
     secrets_of_a = {tenant_a[k] for k in ("userId", "email", "viewingSessionId", "onboardingSessionId",
                                            "clientId", "clientName", "refreshToken", "accessToken", "marker",
                                            "planId", "logId", "bookingId", "holdId", "partnerId", "partnerVoucher", "batchId",
-                                           "proposalId", "inviteCode", "placeId", "subscriptionId")}
+                                           "exportId", "proposalId", "inviteCode", "placeId", "subscriptionId")}
     before = _snapshot(tenant_a)
     checked = 0
     for path, operations in document["paths"].items():

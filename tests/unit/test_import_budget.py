@@ -1,6 +1,6 @@
 """What loading each function imports, in a fresh process as a Lambda container would: cold starts are paid per
-function, so the authorizer (in front of every uncached request) loads no web framework, validation library,
-boto3 or powertools, and only the voice function loads livekit."""
+function, so the authorizer (in front of every uncached request) and the export jobs' queue consumer load no web framework,
+validation library, boto3 or powertools, and only the voice function loads livekit."""
 from __future__ import annotations
 
 import json
@@ -46,7 +46,7 @@ def test_given_a_function_when_a_new_container_loads_it_then_it_imports_only_wha
     code_dir, handler = _functions()[logical_id]
     loaded = _loaded(code_dir, handler)
     assert "shared" in loaded  # the probe sees the function's own imports
-    if code_dir.name == "authorizer":
+    if code_dir.name in ("authorizer", "exports"):  # the exports function consumes a queue: no web framework
         assert not loaded & AUTHORIZER_MUST_NOT_LOAD, sorted(loaded & AUTHORIZER_MUST_NOT_LOAD)
     else:
         assert "fastapi" in loaded  # (a FastAPI function: the probe sees third-party imports too)
