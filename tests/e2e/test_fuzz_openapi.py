@@ -20,7 +20,9 @@ rate limiter instead of the routes (the limits have their own tests: tests/e2e/t
 Credentials: the studio key (then the universal key, without the coverage phase), and a member registered for
 the run. Signing out and deleting the account end the sign-in that made the request, so each of them runs as
 another throwaway member (schemathesis.toml), and the studio's voice settings (admins only) are changed as the
-seeded studio admin.
+seeded studio admin. The admin API (/admin/*) runs as that studio admin too, on its own client and on a partner of
+it that the platform admin makes for the run, so that its writes (catalog, partner staff, vouchers, each with its
+audit entry) are fuzzed signed in, not only refused.
 """
 from __future__ import annotations
 
@@ -93,8 +95,20 @@ def _summary(output: str) -> str:
     return output[start - 40:] if start >= 0 else output[-6000:]
 
 
+def _studio_partner(api: Api, stack: dict[str, Any], key: str, client_id: str) -> str:
+    """A partner of the studio (made once per stack by the platform admin), for the studio admin's staff routes."""
+    platform = api.post("/auth/login", {"email": stack["platformAdmin"]["email"],
+                                        "password": stack["platformAdmin"]["password"]}, api_key=key)
+    assert platform.status == 200, platform.json
+    made = api.with_auth(key, platform.data["accessToken"]).post(f"/admin/clients/{client_id}/partners",
+                                                                 {"name": "Fuzz Partners"})
+    assert made.status == 201 or made.code == "CONFLICT", made.json
+    return "fuzz-partners"
+
+
 def _credentials(stack: dict[str, Any], key_name: str) -> tuple[Api, str, dict[str, dict[str, Any]]]:
-    """The key, a member, two throwaway members and the studio admin's sign-in, all under `key_name`."""
+    """The key, a member, two throwaway members and the studio admin's sign-in, all under `key_name`; the admin
+    API's run also gets the studio's id and a partner of it."""
     api = Api(stack["baseUrl"])
     key = stack["apiKeys"][key_name]
     admin_login = next(u for u in stack["users"] if u["role"] == "client_admin")
@@ -112,7 +126,9 @@ def _credentials(stack: dict[str, Any], key_name: str) -> tuple[Api, str, dict[s
     trainer = api.post("/auth/login", {"email": trainer_login["email"], "password": trainer_login["password"]},
                        api_key=key)
     assert trainer.status == 200, trainer.json
-    return api, key, {**members, **staff, "admin": admin.data, "trainer": trainer.data}
+    studio = admin.data["user"]["clientId"]
+    scope = {"client": studio, "partner": _studio_partner(api, stack, key, studio)}
+    return api, key, {**members, **staff, "admin": admin.data, "trainer": trainer.data, "adminScope": scope}
 
 
 def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, Any]], *options: str) -> str:
@@ -123,6 +139,8 @@ def _schemathesis(stack: dict[str, Any], key: str, people: dict[str, dict[str, A
                    "STVOS_LOGOUT_TOKEN": people["logout"]["accessToken"],
                    "STVOS_DELETE_TOKEN": people["delete"]["accessToken"],
                    "STVOS_ADMIN_TOKEN": people["admin"]["accessToken"],
+                   "STVOS_ADMIN_CLIENT": people["adminScope"]["client"],
+                   "STVOS_ADMIN_PARTNER": people["adminScope"]["partner"],
                    "STVOS_PARTNER_TOKEN": people["partner"]["accessToken"],
                    "STVOS_PARTNER_LOGOUT_TOKEN": people["partner_logout"]["accessToken"],
                    "STVOS_TRAINER_TOKEN": people["trainer"]["accessToken"], "NO_COLOR": "1"}
