@@ -159,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
     sw.add_argument("--on", type=_csv, default=[], help="tool names, e.g. prepare_booking,log_water")
     sw.add_argument("--off", type=_csv, default=[], help="tool names, e.g. prepare_cancellation")
 
+    pe = sub.add_parser("set-plan-engine", help="model: nutrition plans from the language model (when the "
+                        "deployment names one, PlanModelId), checked by the rules' limits; rules: the default")
+    pe.add_argument("client_id")
+    pe.add_argument("engine", choices=["rules", "model"])
+
     ob = sub.add_parser("outbox", help="mail the local API would have sent (password resets)")
     ob.add_argument("--to", help="only messages to this address")
     ob.add_argument("--limit", type=int, default=10)
@@ -296,9 +301,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"No active client {args.client_id}")
         voice.assign_config_ids(args.client_id, args.config_ids)
         return {"clientId": args.client_id, "assigned": args.config_ids}
-    if command in ("set-client-plan", "set-client-status"):
-        setting, change = ("plan", p.set_client_plan) if command == "set-client-plan" else ("status",
-                                                                                           p.set_client_status)
+    if command in ("set-client-plan", "set-client-status", "set-plan-engine"):
+        setting, change = {"set-client-plan": ("plan", p.set_client_plan),
+                           "set-client-status": ("status", p.set_client_status),
+                           "set-plan-engine": ("engine", p.set_plan_engine)}[command]
         try:
             change(args.client_id, getattr(args, setting))
         except ValueError as error:

@@ -24,6 +24,7 @@ class SettingsError(ValueError):
 _BOUNDS = {
     "access_token_seconds": (60, 3600), "refresh_token_days": (1, 365), "api_key_cache_seconds": (0, 3600),
     "livekit_token_seconds": (60, 3600), "rate_per_minute": (1, 1_000_000), "rate_burst": (1, 1_000_000),
+    "plan_model_timeout_seconds": (1, 25),
 }
 _ENV = {
     "environment": "ENVIRONMENT", "version": "APP_VERSION", "table_name": "TABLE_NAME",
@@ -35,6 +36,8 @@ _ENV = {
     "livekit_url": "LIVEKIT_URL", "livekit_token_seconds": "LIVEKIT_TOKEN_SECONDS",
     "rate_per_minute": "RATE_LIMIT_PER_MINUTE", "rate_burst": "RATE_LIMIT_BURST",
     "rate_limits_enabled": "RATE_LIMITS_ENABLED", "exports_bucket": "EXPORTS_BUCKET", "s3_endpoint": "S3_ENDPOINT",
+    "plan_model_id": "PLAN_MODEL_ID", "bedrock_endpoint": "BEDROCK_ENDPOINT",
+    "plan_model_timeout_seconds": "PLAN_MODEL_TIMEOUT_SECONDS",
 }
 
 
@@ -53,6 +56,11 @@ class Settings:
     deployed: bool = False  # running in a deployed Lambda (not the local API, not `sam local`)
     exports_bucket: str | None = None  # where export jobs write their CSV files (shared/domain/partner_exports.py)
     s3_endpoint: str | None = None  # locally: the embedded moto server, which speaks S3 too
+    # The optional language-model engine for nutrition plans (shared/domain/planning/model_engine.py): off
+    # without a model id; each client opts in (planEngine). The endpoint is for tests (a fake Bedrock).
+    plan_model_id: str | None = None
+    bedrock_endpoint: str | None = None
+    plan_model_timeout_seconds: int = 8
 
     jwt_issuer: str = "https://api.studiostv.net"
     jwt_audience: str = "stvos-api"

@@ -138,7 +138,9 @@ class SaveClassRequest(ClassRequest):
 # --- views ----------------------------------------------------------------------------------------------------
 class Meta(View):
     """How the plan was made: every plan carries it."""
-    engine: Literal["rules"] = field("rules", "The rules engine (deterministic)")
+    engine: Literal["rules", "model"] = field("rules", "rules: the rules engine (deterministic); model: the "
+                                              "client's language model, its answer held to the same limits")
+    model: str | None = optional(None, "The language model's id (engine model)")
     engineVersion: str = field("1.0.0")
     inputsHash: str = field("3ef401d2...", "SHA-256 of the normalised inputs, engine and library versions: the same "
                                           "hash gives the same plan")
@@ -271,7 +273,8 @@ class Targets(View):
     carbsG: int = field(183)
     fatG: int = field(50)
     waterMl: int = field(2300)
-    targetSource: Literal["computed", "user"] = field("computed")
+    targetSource: Literal["computed", "user", "model"] = field("computed", "Whose calorie figure: the formula's, the "
+                                                                 "member's targetCalories, or the model's (in limits)")
     method: Method
 
 

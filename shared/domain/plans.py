@@ -28,7 +28,7 @@ from shared import clock
 from shared.db import keys
 from shared.db.repository import Action, TransactionConflict, TransactionFailed, get_repository
 from shared.domain import clients, member_days, programmes
-from shared.domain.planning import class_plan, daily, nutrition, workout
+from shared.domain.planning import class_plan, daily, model_engine, nutrition, workout
 from shared.errors import AppError, not_found
 
 TYPES = ("workout", "nutrition", "class")
@@ -56,7 +56,9 @@ def generate(plan_type: str, client_id: str, profile: dict[str, Any], preference
     if plan_type == "workout":
         result = workout.generate(profile, preferences)
     elif plan_type == "nutrition":
-        result = nutrition.generate(profile, preferences)
+        engine = model_engine.nutrition_plan if model_engine.enabled_for(clients.get_client(client_id)) \
+            else nutrition.generate
+        result = engine(profile, preferences)
     else:
         result = class_plan.generate(profile, preferences, planning_catalog(client_id))
     result.pop("inputs", None)

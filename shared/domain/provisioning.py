@@ -293,16 +293,20 @@ def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int 
     return [item for item, _ in records]
 
 
+def _set_client_field(client_id: str, name: str, value: str) -> None:
+    try:
+        get_repository().update(keys.client(client_id), "SET #f = :v, updatedAt = :t", condition="attribute_exists(PK)",
+                                names={"#f": name}, values={":v": value, ":t": clock.iso()}, return_values="NONE")
+    except ConditionFailed:
+        raise ValueError(f"unknown client {client_id!r}") from None
+
+
 def set_client_plan(client_id: str, plan: str) -> None:
     """`premium`: every member of the client plays premium classes; `standard`: only those whose voucher grants
     it (shared/domain/video_access.py). Seen within the client cache's lifetime in every warm function."""
     if plan not in ("standard", "premium"):
         raise ValueError(f"unknown plan {plan!r}")
-    try:
-        get_repository().update(keys.client(client_id), "SET #p = :p, updatedAt = :t", condition="attribute_exists(PK)",
-                                names={"#p": "plan"}, values={":p": plan, ":t": clock.iso()}, return_values="NONE")
-    except ConditionFailed:
-        raise ValueError(f"unknown client {client_id!r}") from None
+    _set_client_field(client_id, "plan", plan)
 
 
 def set_client_status(client_id: str, status: str) -> None:
@@ -310,12 +314,15 @@ def set_client_status(client_id: str, status: str) -> None:
     within the client cache's lifetime (shared.domain.clients.CACHE_SECONDS) in every warm function."""
     if status not in ("active", "suspended"):
         raise ValueError(f"unknown client status {status!r}")
-    try:
-        get_repository().update(keys.client(client_id), "SET #s = :s, updatedAt = :t", condition="attribute_exists(PK)",
-                                names={"#s": "status"}, values={":s": status, ":t": clock.iso()},
-                                return_values="NONE")
-    except ConditionFailed:
-        raise ValueError(f"unknown client {client_id!r}") from None
+    _set_client_field(client_id, "status", status)
+
+
+def set_plan_engine(client_id: str, engine: str) -> None:
+    """`model`: the client's nutrition plans come from the language-model engine when the deployment names a
+    model (shared/domain/planning/model_engine.py); `rules`: the rules engine alone (the default)."""
+    if engine not in ("rules", "model"):
+        raise ValueError(f"unknown plan engine {engine!r}")
+    _set_client_field(client_id, "planEngine", engine)
 
 
 # --- listing (the admin CLI's list-* commands and the admin API's GET routes) ------------------------------------

@@ -121,12 +121,18 @@ def rank_for(meal_type: str, recipes: list[dict[str, Any]], protein_share: float
     return sorted(found, key=lambda r: (round(abs(share(r) - protein_share), 2), meta.tiebreak(seed, r["id"])))
 
 
-def generate(profile: dict[str, Any], preferences: dict[str, Any]) -> dict[str, Any]:
-    """POST /ai/generate-nutrition-plan: `{nutritionPlan, meta}`."""
+def generate(profile: dict[str, Any], preferences: dict[str, Any], *, calories: float | None = None,
+             picks: dict[str, str] | None = None) -> dict[str, Any]:
+    """POST /ai/generate-nutrition-plan: `{nutritionPlan, meta}`. `calories` and `picks` (recipe id per
+    "day:mealType") are another engine's proposals (planning/model_engine.py): the calories pass the same floor
+    and macro rules as a member's own target, and a pick is used only when it is one of the recipes the rules
+    allow for that meal (restrictions are hard filters), else the rules' choice stands with a warning."""
     inputs = normalise.nutrition(profile, preferences)
     digest = meta.inputs_hash("nutrition", inputs)
     rationale: list[str] = []
     warnings: list[str] = []
+    if calories is not None:
+        inputs = {**inputs, "targetCalories": calories}
     goal_targets = targets(inputs, rationale, warnings)
     restrictions = inputs["dietaryRestrictions"]
     recipes = allowed_recipes(restrictions)
@@ -152,6 +158,13 @@ def generate(profile: dict[str, Any], preferences: dict[str, Any]) -> dict[str, 
                 continue
             pool = options[:max(1, min(len(options), 7))]
             recipe = pool[(day - 1) % len(pool)]
+            picked = (picks or {}).get(f"{day}:{meal_type}")
+            if picked is not None:
+                chosen = next((r for r in ranked[meal_type] if r["id"] == picked), None)
+                if chosen is None:
+                    warnings.append("model_recipe_replaced")
+                else:
+                    recipe = chosen
             used.add(recipe["id"])
             wanted = goal_targets["calories"] * shares[meal_type] / total_share
             servings = _servings(wanted, recipe["nutrition"]["calories"])
