@@ -76,6 +76,20 @@ LINKS: dict[tuple[str, str], dict[str, Any]] = {
                                            ("RescheduleBooking", "POST", "/reschedule", "Move it to another slot"),
                                            ("JoinCall", "POST", "/join", "Join its call inside the join window"))
     },
+    ("POST", f"{API}/trainer/services"): {
+        "EditService": _link("PUT", f"{API}/trainer/services/{{id}}", "Change the service just made",
+                             {"id": "$response.body#/data/service/id"}),
+        "RemoveService": _link("DELETE", f"{API}/trainer/services/{{id}}", "Delete it (archived once booked)",
+                               {"id": "$response.body#/data/service/id"}),
+    },
+    ("POST", f"{API}/trainer/time-off"): {
+        "RemoveTimeOff": _link("DELETE", f"{API}/trainer/time-off/{{id}}", "Work again in that stretch",
+                               {"id": "$response.body#/data/timeOff/id"}),
+    },
+    ("POST", f"{API}/trainer/schedule/overrides"): {
+        "RemoveOverride": _link("DELETE", f"{API}/trainer/schedule/overrides/{{date}}",
+                                "Give the date its weekly windows again", {"date": "$response.body#/data/override/date"}),
+    },
     ("POST", f"{API}/sessions/start"): {
         "ReportProgress": _link("POST", f"{API}/sessions/{{id}}/progress", "Heartbeats of the session just started",
                                 {"id": _SESSION_ID}),
