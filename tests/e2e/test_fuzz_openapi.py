@@ -26,13 +26,11 @@ each with its audit entry) are fuzzed signed in, not only refused; the two other
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,6 +38,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.support.http import Api
+from tests.support.serve import running
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED = 6
@@ -49,36 +48,9 @@ MAX_EXAMPLES = 12
 @pytest.fixture(scope="module")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A local API of its own, rate limits off; yields its demo (keys, users, baseUrl) and its log file."""
-    folder = tmp_path_factory.mktemp("fuzz-stack")
-    log = folder / "server.log"
-    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT", "DYNAMODB_PORT")}
-    environment.update({"TABLE_NAME": "stvos-fuzz", "RATE_LIMITS_ENABLED": "false", "PYTHONUNBUFFERED": "1"})
-    with log.open("wb") as out:
-        child = subprocess.Popen([sys.executable, "-m", "tests.support.serve"], cwd=ROOT, env=environment,
-                                 stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        demo = _first_line(log, child)
+    log = tmp_path_factory.mktemp("fuzz-stack") / "server.log"
+    with running({"TABLE_NAME": "stvos-fuzz", "RATE_LIMITS_ENABLED": "false"}, log) as demo:
         yield {**demo, "log": log}
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()  # the child stops when its stdin closes
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def _first_line(log: Path, child: subprocess.Popen[bytes]) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = log.read_text(encoding="utf-8", errors="replace")
-        if "\n" in text:
-            return json.loads(text.split("\n", 1)[0])
-        if child.poll() is not None:
-            raise RuntimeError(f"the fuzz API did not start:\n{text}")
-        time.sleep(0.1)
-    raise RuntimeError("the fuzz API did not start within 60 s")
 
 
 def _member(api: Api, key: str, label: str) -> dict[str, Any]:
