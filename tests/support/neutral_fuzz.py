@@ -127,7 +127,9 @@ def _member(api: Api, key: str) -> str:
 def run(options: argparse.Namespace) -> tuple[list[Finding], list[Finding]]:
     """(documented rule refusals, everything else) of a neutral run against a local API of its own."""
     with running({"RATE_LIMITS_ENABLED": "false", "TABLE_NAME": "stvos-neutral-fuzz"}) as demo, \
-            tempfile.TemporaryDirectory(prefix="neutral-fuzz-") as folder:
+            tempfile.TemporaryDirectory(prefix="neutral-fuzz-") as temporary:
+        folder = options.keep or temporary
+        Path(folder).mkdir(parents=True, exist_ok=True)
         api, key = Api(demo["baseUrl"]), demo["apiKeys"]["studio"]
         document = api.get("/openapi.json").json
         events = _schemathesis(demo["baseUrl"], {"X-API-Key": key, "Authorization": f"Bearer {_member(api, key)}"},
@@ -136,7 +138,8 @@ def run(options: argparse.Namespace) -> tuple[list[Finding], list[Finding]]:
         for operation in APART:
             events += _schemathesis(demo["baseUrl"], {"X-API-Key": key,
                                                       "Authorization": f"Bearer {_member(api, key)}"},
-                                    ["--include-operation-id", operation], options, Path(folder))
+                                    ["--include-operation-id", operation,  # one operation: no links to follow
+                                     "--phases", "examples,coverage,fuzzing"], options, Path(folder))
     found = list(findings(events))
     documented = [f for f in found if is_documented_rule_refusal(document, f)]
     return documented, [f for f in found if not is_documented_rule_refusal(document, f)]
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--timeout", type=int, default=3600, help="seconds for one schemathesis run")
     parser.add_argument("--paths", default="", help="only the operations whose path matches this regex")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the NDJSON reports in (to replay findings)")
     options = parser.parse_args(argv)
     documented, others = run(options)
     print(f"documented rule refusals: {len(documented)}")

@@ -48,11 +48,13 @@ def running(environment: dict[str, str], log: Path | None = None) -> Iterator[di
 
 
 def _first_line(log: Path, child: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """The demo: the first whole line of the child's output that is a JSON object (a warning may come first)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         text = log.read_text(encoding="utf-8", errors="replace")
-        if "\n" in text:
-            return dict(json.loads(text.split("\n", 1)[0]))
+        for line in text.split("\n")[:-1]:
+            if line.startswith("{"):
+                return dict(json.loads(line))
         if child.poll() is not None:
             raise RuntimeError(f"the local API did not start:\n{text}")
         time.sleep(0.1)
