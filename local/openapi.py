@@ -27,8 +27,6 @@ ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
 PUBLIC, KEY_OPTIONAL, KEY, MEMBER = range(4)
 AUTHORIZER_NEEDS = {None: PUBLIC, "OptionalAuthorizer": KEY_OPTIONAL, "KeyAuthorizer": KEY, "UserAuthorizer": MEMBER}
 KEY_DEPENDENCIES = frozenset({"key_caller", "tenant"})
-MEMBER_DEPENDENCIES = frozenset({"user_caller"})
-MEMBER_DEPENDENCY_FACTORIES = ("require_role.", "require_tenant_role.")
 API_KEY, BEARER = {"ApiKey": []}, {"ApiKey": [], "Bearer": []}
 OWN_SCHEMES = {"PartnerAuthorizer": [{"PartnerBearer": []}]}  # authorizers with a credential of their own
 AUTH_CODES = {
@@ -212,23 +210,16 @@ def _common_codes(route: Route, operation: dict[str, Any]) -> list[str]:
     return codes
 
 
-def _dependency_names(dependant: Any) -> set[str]:
-    names: set[str] = set()
-    for sub in dependant.dependencies:
-        names.add(getattr(sub.call, "__qualname__", ""))
-        names |= _dependency_names(sub)
-    return names
-
-
 def needs(route: Route, app_route: Any) -> int:
     """PUBLIC, KEY_OPTIONAL, KEY or MEMBER: the stronger of the authorizer's and the code's requirement."""
     if route.authorizer is None:
         return PUBLIC
     if route.authorizer in OWN_SCHEMES:
         return MEMBER
-    names = _dependency_names(app_route.dependant)
-    code = MEMBER if names & MEMBER_DEPENDENCIES or any(n.startswith(MEMBER_DEPENDENCY_FACTORIES) for n in names) \
-        else KEY if names & KEY_DEPENDENCIES else KEY_OPTIONAL
+    from shared.http.caller import dependency_names, needs_member
+
+    code = MEMBER if needs_member(app_route.dependant) \
+        else KEY if dependency_names(app_route.dependant) & KEY_DEPENDENCIES else KEY_OPTIONAL
     return max(AUTHORIZER_NEEDS[route.authorizer], code)
 
 

@@ -199,13 +199,17 @@ class IdempotentRoute(APIRoute):
         if "POST" not in (self.methods or set()):
             return handle
 
+        from shared.http.caller import needs_member  # the caller module imports nothing of this one
+
+        members_only = needs_member(self.dependant)
+
         async def idempotent_handle(request: Request) -> Response:
             from shared.http.app_factory import error_response  # the factory imports nothing of this module
 
             client_id, caller_id, agent = _caller_scope(request.scope.get("aws.event") or {})
             raw = _raw_key(request, agent)
-            if raw is None or not client_id or not caller_id:
-                return await handle(request)
+            if raw is None or not client_id or not caller_id or (members_only and caller_id.startswith("key:")):
+                return await handle(request)  # (a route for members refuses a caller without one first)
             hashed = key_hash(raw)
             body = await request.body()
             request_print = fingerprint(request.method, request.url.path, request.url.query, body)

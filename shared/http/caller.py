@@ -171,6 +171,25 @@ def require_tenant_role(*roles: str) -> Callable[[Request], Tenant]:
     return check
 
 
+# --- what a route's dependencies require -----------------------------------------------------------------------
+MEMBER_DEPENDENCIES = ("user_caller", "require_role.", "require_tenant_role.")  # qualnames (factories' closures)
+
+
+def dependency_names(dependant: Any) -> set[str]:
+    """The qualified names of every dependency a FastAPI route resolves, nested ones included."""
+    names: set[str] = set()
+    for sub in dependant.dependencies:
+        names.add(getattr(sub.call, "__qualname__", ""))
+        names |= dependency_names(sub)
+    return names
+
+
+def needs_member(dependant: Any) -> bool:
+    """Whether a route refuses a caller without a signed-in user (401) before its code runs."""
+    return any(name == dependency or (dependency.endswith(".") and name.startswith(dependency))
+               for name in dependency_names(dependant) for dependency in MEMBER_DEPENDENCIES)
+
+
 AnyCaller = Annotated[Caller, Depends(caller)]
 ClientTenant = Annotated[Tenant, Depends(tenant)]
 KeyCaller = Annotated[Caller, Depends(key_caller)]

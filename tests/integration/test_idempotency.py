@@ -19,7 +19,7 @@ from shared.db import keys
 from shared.db.repository import get_repository
 from shared.errors import AppError
 from shared.http.app_factory import API, ApiModel, create_app, errors, ok
-from shared.http.caller import UserCaller
+from shared.http.caller import KeyCaller, UserCaller
 
 CLIENT = ""  # a client of its own, made once (the caller check needs it active)
 me = ["u-1"]  # the member of the current test (each test has its own, so rate limits do not add up)
@@ -52,6 +52,13 @@ def slow(caller: UserCaller) -> dict[str, Any]:
     return ok({"done": True})
 
 
+@router.post(f"{API}/lab/notes", status_code=201)
+def note(caller: KeyCaller) -> dict[str, Any]:
+    """A route a caller with the key alone may use (its answers are kept per key)."""
+    runs.append("note")
+    return ok({"noted": True})
+
+
 @router.get(f"{API}/lab/orders")
 def listing(caller: UserCaller) -> dict[str, Any]:
     return ok({"items": []})
@@ -71,17 +78,20 @@ class Context:
 
 
 def call(path: str, body: Any = None, *, key: str | None = None, user: str | None = None, method: str = "POST",
-         raw: str | None = None, agent: bool = False) -> tuple[int, dict[str, Any], dict[str, str]]:
+         raw: str | None = None, agent: bool = False,
+         signed_in: bool = True) -> tuple[int, dict[str, Any], dict[str, str]]:
     headers = {"Content-Type": "application/json"}
     if key is not None:
         headers[idempotency.HEADER] = key
     event = proxy_event(path, method, path, headers=headers, body=raw if raw is not None else
                         (json.dumps(body) if body is not None else None),
                         source_ip=f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}",
-                        authorizer={"clientId": CLIENT, "userId": user or me[0], "role": "user", "keyId": "k-1",
-                                    "universal": "false", "tokenExp": "9999999999", "tokenIatMs": "1",
+                        authorizer={"clientId": CLIENT, "userId": (user or me[0]) if signed_in else "",
+                                    "role": "user" if signed_in else "", "keyId": "k-1",
+                                    "universal": "false", "tokenExp": "9999999999" if signed_in else "0",
+                                    "tokenIatMs": "1" if signed_in else "0",
                                     # the voice agent's credential, as the authorizer describes it
-                                    "tokenType": "agent" if agent else "access",
+                                    "tokenType": ("agent" if agent else "access") if signed_in else "",
                                     "agentScope": "bookings:write" if agent else ""})
     _ensure_event_loop()
     answer = handler(event, Context())
@@ -135,6 +145,17 @@ def test_given_a_used_key_when_another_route_uses_it_then_422():
     gate.set()
     status, body, _ = call(f"{API}/lab/slow", key=key)
     assert status == 422 and body["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_given_a_key_used_without_a_sign_in_when_a_members_route_gets_it_without_one_then_401_not_422():
+    # Given: an app without a signed-in member used a key on a route the API key alone opens (kept per key)
+    key = f"note-{uuid.uuid4()}"
+    assert call(f"{API}/lab/notes", key=key, signed_in=False)[0] == 201
+    # When: the same key comes, still without a sign-in, to a route for members only
+    status, body, _ = call(f"{API}/lab/orders", {"item": "mat", "quantity": 1}, key=key, signed_in=False)
+    # Then: the missing sign-in is what the answer says (as without the key), and nothing ran
+    assert (status, body["code"]) == (401, "UNAUTHORIZED"), body
+    assert runs == ["note"]
 
 
 def test_given_two_users_when_they_use_the_same_key_then_each_gets_their_own_answer():
