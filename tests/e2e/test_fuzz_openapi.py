@@ -50,6 +50,9 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     """A local API of its own, rate limits off; yields its demo (keys, users, baseUrl) and its log file."""
     log = tmp_path_factory.mktemp("fuzz-stack") / "server.log"
     with running({"TABLE_NAME": "stvos-fuzz", "RATE_LIMITS_ENABLED": "false"}, log) as demo:
+        # The document is built on its first request (every function's app loaded): build it here, within the
+        # test client's 30 s, not within the 10 s schemathesis waits for it on a busy machine.
+        assert Api(demo["baseUrl"]).get("/openapi.json").status == 200
         yield {**demo, "log": log}
 
 
