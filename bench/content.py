@@ -118,10 +118,12 @@ class CapacityEstimate:
     (moto's own ConsumedCapacity figures are not DynamoDB's). Wraps the botocore client, not our code:
     reads are 4 KB units (half for eventually consistent reads; a Query rounds its page's total), writes
     1 KB units of the item written (an UpdateItem is charged for the larger of the item before and after; it
-    is estimated here from the item after, read back outside the figures)."""
+    is estimated here from the item after, read back outside the figures). A filtered Query is charged for
+    what it read: its returned bytes scaled by ScannedCount / Count."""
 
     def __init__(self, client: Any) -> None:
         self.client, self.rcu, self.wcu, self.overhead = client, 0.0, 0.0, 0.0
+        self.scanned = 0  # items a Query read, filtered out or not
 
     def __getattr__(self, name: str) -> Any:
         call = getattr(self.client, name)
@@ -134,7 +136,13 @@ class CapacityEstimate:
             if name == "get_item":
                 self.rcu += max(1, -(-item_bytes(response.get("Item") or {}) // 4096)) * half
             elif name == "query":
-                self.rcu += max(1, -(-sum(item_bytes(i) for i in response.get("Items", [])) // 4096)) * half
+                returned = response.get("Items", [])
+                size = sum(item_bytes(i) for i in returned)
+                scanned = int(response.get("ScannedCount", len(returned)))
+                if returned and scanned > len(returned):  # a filter: DynamoDB charges the items it read
+                    size = size * scanned // len(returned)
+                self.scanned += scanned
+                self.rcu += max(1, -(-size // 4096)) * half
             elif name == "batch_get_item":
                 for items in response.get("Responses", {}).values():
                     self.rcu += sum(max(1, -(-item_bytes(i) // 4096)) * 0.5 for i in items)
@@ -162,7 +170,8 @@ class Meter:
         self.gateway, self.headers, self.usage, self.capacity = gateway, headers, repo.usage, repo.client
 
     def once(self, method: str, path: str, body: Any = None) -> dict[str, float]:
-        before = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu)
+        before = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu,
+                  self.capacity.scanned)
         raw = json.dumps(body).encode() if body is not None else b""
         headers = {**self.headers, **({"Content-Type": "application/json"} if body is not None else {})}
         started, overhead = time.perf_counter(), self.capacity.overhead
@@ -170,9 +179,10 @@ class Meter:
         elapsed = (time.perf_counter() - started - (self.capacity.overhead - overhead)) * 1000
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {response.body[:200]!r}")
-        after = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu)
-        trips, items, rcu, wcu = (a - b for a, b in zip(after, before))
-        return {"trips": trips, "items": items, "rcu": rcu, "wcu": wcu, "ms": elapsed}
+        after = (self.usage.calls, self.usage.items_read, self.capacity.rcu, self.capacity.wcu,
+                 self.capacity.scanned)
+        trips, items, rcu, wcu, scanned = (a - b for a, b in zip(after, before))
+        return {"trips": trips, "items": items, "rcu": rcu, "wcu": wcu, "scanned": scanned, "ms": elapsed}
 
 
 def _measure(meter: Meter, requests: list[tuple[str, str, Any]]) -> dict[str, Any]:

@@ -206,7 +206,7 @@ def main() -> None:
               "logs on 10 days, the 10,000-log member on all 90, hence more day items; more logs on the same days\n"
               "add none. WCU of a log is its transaction (not counted by the estimate). The log list reads the\n"
               "range's day items (its total, from counters) and the logs up to its page (page x limit), whatever\n"
-              "the history; with a type filter DynamoDB evaluates up to page x limit logs per request, and items\n"
+              "the history; with a type filter DynamoDB evaluates page x limit logs, then twice as many per request, and items\n"
               "counts the matches. Latency is moto's, whose Query walks the table in Python: it grows with the\n"
               "table here, unlike DynamoDB's.")
 

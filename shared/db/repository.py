@@ -231,8 +231,10 @@ class Repository:
                 consistent: bool = False, filter_expression: str | None = None,
                 values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
                 page_size: int | None = None) -> Iterator[Item]:
-        """Items one page at a time. With a filter, `page_size` bounds the items DynamoDB reads per request (its
-        Limit counts items read, not items matched); without one, `limit` does."""
+        """Items one page at a time. Without a filter `limit` bounds what DynamoDB reads. With a filter (ours or
+        the caller's own, in Python), `page_size` is the first request's Limit (which counts items read, not
+        matched), doubled on each next request: a filter that matches often reads little more than it keeps, one
+        that matches rarely soon reads whole 1 MB pages instead of many small ones."""
         params = self._query_params(pk, sk_prefix=sk_prefix, sk_between=sk_between, index=index, forward=forward,
                                     consistent=consistent, filter_expression=filter_expression, values=values,
                                     names=names)
@@ -242,6 +244,7 @@ class Repository:
                 params["Limit"] = limit - returned
             elif page_size is not None:
                 params["Limit"] = page_size
+                page_size *= 2
             response = self._call("query", **params)
             for raw in response.get("Items", []):
                 yield deserialize(raw)

@@ -223,15 +223,18 @@ def _with_accounts(client_id: str, attributions: list[dict[str, Any]], show_emai
 
 
 def _walk(client_id: str, partner_id: str, *, search: str | None = None, newest_first: bool = True,
-          wanted: int | None = None) -> Iterator[dict[str, Any]]:
-    """Attribution items in join order; `wanted` bounds what DynamoDB reads when nothing filters them."""
+          wanted: int | None = None, filtered: bool = False) -> Iterator[dict[str, Any]]:
+    """Attribution items in join order. With nothing filtering them (neither `search` nor the caller, `filtered`)
+    `wanted` bounds what DynamoDB reads; with a filter it is the first request's read, doubled on each next one."""
     expression, values = None, None
     if search:
         expression = "begins_with(emailLower, :q) OR begins_with(nameLower, :q)"
         values = {":q": search.strip().lower()}
+    unfiltered = expression is None and not filtered
     yield from get_repository().iterate(keys.partner_members_index(client_id, partner_id), index="GSI2",
                                         forward=not newest_first, filter_expression=expression, values=values,
-                                        limit=wanted if expression is None else None)
+                                        limit=wanted if unfiltered else None,
+                                        page_size=None if unfiltered else wanted)
 
 
 def list_members(client_id: str, partner_id: str, *, search: str | None = None, status: str | None = None,
@@ -240,8 +243,8 @@ def list_members(client_id: str, partner_id: str, *, search: str | None = None, 
     `total` is the partner's member counter without filters, null with them (counting would read them all)."""
     skip, picked = (page - 1) * limit, []
     since = clock.now() - ACTIVE_DAYS * 86400
-    for item in _walk(client_id, partner_id, search=search, newest_first=newest_first,
-                      wanted=None if status else skip + limit):
+    for item in _walk(client_id, partner_id, search=search, newest_first=newest_first, wanted=skip + limit,
+                      filtered=bool(status)):
         if status:
             recent = bool(item.get("lastActiveAt")) and clock.parse_iso(str(item["lastActiveAt"])) > since
             if recent != (status == "active"):

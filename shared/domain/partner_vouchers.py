@@ -347,9 +347,10 @@ def _walk(client_id: str, partner_id: str, *, status: str | None = None, search:
           after: str | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
     """The partner's visible vouchers in index order, filtered, starting after the sort key `after`. Without a
     filter, `wanted` bounds what DynamoDB reads (plus a slack for codes of a batch still being created, which are
-    skipped); with one, pages of 1 MB are read until enough match."""
+    skipped); with one, the first request reads that many and each next one twice as many, until enough match."""
     expression, values, names = _filter(status, search, batch_id, campaign)
-    read_limit = wanted + VISIBILITY_SLACK if wanted is not None and expression is None else None
+    bound = wanted + VISIBILITY_SLACK if wanted is not None else None
+    read_limit = bound if expression is None else None
     between = None
     if after:
         between = ("0", after) if newest_first else (after, "9~")
@@ -357,7 +358,7 @@ def _walk(client_id: str, partner_id: str, *, status: str | None = None, search:
     for item in get_repository().iterate(keys.partner_vouchers_index(client_id, partner_id), index="GSI2",
                                          forward=not newest_first, sk_between=between,
                                          filter_expression=expression, values=values or None, names=names or None,
-                                         limit=read_limit):
+                                         limit=read_limit, page_size=bound if expression else None):
         if item.get("GSI2SK") == after or not visible(item):
             continue
         yield item
