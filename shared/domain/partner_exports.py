@@ -26,7 +26,7 @@ from shared import clock, csv_export, jobs
 from shared.db import keys
 from shared.db.repository import ConditionFailed, get_repository
 from shared.domain import partner_members, partner_vouchers
-from shared.errors import AppError
+from shared.errors import AppError, service_unavailable
 from shared.settings import get_settings
 
 KINDS = ("vouchers", "members")
@@ -61,7 +61,12 @@ def start(client_id: str, partner_id: str, staff_id: str, kind: str, *, status: 
             "filters": {"status": status, "batchId": batch_id}, "showEmail": show_email, "createdBy": staff_id,
             "createdAt": clock.iso(now), "ttl": int(now) + JOB_SECONDS}
     get_repository().put(item, condition="attribute_not_exists(PK)")
-    jobs.enqueue("partner_export", {"client_id": client_id, "partner_id": partner_id, "job_id": job_id})
+    try:
+        jobs.enqueue("partner_export", {"client_id": client_id, "partner_id": partner_id, "job_id": job_id})
+    except Exception as error:  # the queue refused it: the job says so, and the caller may start another
+        _marker(keys.export_job(client_id, partner_id, job_id))(
+            status="failed", error="The export could not be queued; start it again", completedAt=clock.iso())
+        raise service_unavailable(5) from error
     return job_view(item)
 
 
