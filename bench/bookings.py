@@ -90,7 +90,6 @@ def _run(past: int) -> dict[str, dict[str, Any]]:
     from shared.auth import tokens
     from shared.db.repository import get_repository
     from shared.domain import catalog, clients
-    from shared.settings import get_settings
 
     catalog.forget_cache()
     clients.forget_cached_clients()
@@ -99,18 +98,9 @@ def _run(past: int) -> dict[str, dict[str, Any]]:
     token, _ = tokens.issue(user_id, seeded["client"], "user", ttl_seconds=3600)
     repo = get_repository()
     if not isinstance(repo.client, TransactionCapacity):
-        # moto backs a transaction up by copying the whole table (seconds at 10,000 bookings): a longer read
-        # timeout than the functions' 5 s, so that moto's slowness is not read as DynamoDB being unavailable
-        import botocore.session
-        from botocore.config import Config
+        from bench.embedded import patient_client
 
-        slow = botocore.session.get_session().create_client(
-            "dynamodb", region_name=get_settings().region, endpoint_url=get_settings().dynamodb_endpoint,
-            config=Config(retries={"mode": "standard", "max_attempts": 1}, read_timeout=120))
-        from local import iam
-
-        iam.enforce(slow)
-        repo.client = TransactionCapacity(slow)
+        repo.client = TransactionCapacity(patient_client(120))
     meter = Meter(Gateway(), {"X-API-Key": seeded["key"], "Authorization": f"Bearer {token}"})
     meter.once("GET", "/api/v1/health")
     first = date.today() + timedelta(days=1)

@@ -358,7 +358,7 @@ def planning_classes(client_id: str) -> list[dict[str, Any]]:
 # Field weights: a word of the class name counts most, then trainer, category, description.
 WEIGHTS = {"name": 8.0, "trainer": 5.0, "category": 4.0, "description": 1.5}
 MAX_QUERY_WORDS = 8
-MAX_RERANKED = 100
+MAX_RERANKED = 50  # ties at the cut reordered by views: one BatchGetItem of at most 50 cards
 
 
 def _term_score(term: str, fields: dict[str, list[str]]) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, Callable
 
 from shared import clock
 from shared.auth import api_keys
@@ -257,12 +257,13 @@ def create_class(client_id: str, name: str, *, trainer_id: int, category_id: int
     return item
 
 
-def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int = 8) -> list[dict[str, Any]]:
+def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int = 8,
+                   write: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
     """Bulk import (catalog migrations, benchmarks): one block of class ids, the classes with their index entries
     and projections in batches, then one `classCount` ADD per category and one facet count update per 50
     cells. Not one transaction: a failed import leaves the classes written so far (and their projections, or
     not: `catalog_index.rebuild` writes them again). Each spec holds create_class's keyword arguments plus
-    `name`."""
+    `name`. `write` puts a block of items some other way (a benchmark seeding its own embedded table)."""
     from concurrent.futures import ThreadPoolExecutor
 
     repo = get_repository()
@@ -276,12 +277,14 @@ def import_classes(client_id: str, specs: list[dict[str, Any]], *, threads: int 
                            return_values="UPDATED_NEW")["value"])
     records = [class_records(client_id, last - len(specs) + 1 + n, **spec) for n, spec in enumerate(specs)]
 
-    def write(block: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
-        # unconditional: the ids were just reserved from the counter, so no other writer holds them
-        repo.put_many([part for item, entries in block for part in (item, *entries)])
+    put = write or repo.put_many
 
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(write, [records[n:n + 20] for n in range(0, len(records), 20)]))
+    def write_block(block: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+        # unconditional: the ids were just reserved from the counter, so no other writer holds them
+        put([part for item, entries in block for part in (item, *entries)])
+
+    with ThreadPoolExecutor(threads if write is None else 1) as pool:
+        list(pool.map(write_block, [records[n:n + 20] for n in range(0, len(records), 20)]))
     counts: dict[int, int] = {}
     cells: dict[str, int] = {}
     for spec, (item, _) in zip(specs, records):
