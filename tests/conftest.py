@@ -97,3 +97,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return next((n for n, name in enumerate(LONG_FILES) if stem.startswith(name)), len(LONG_FILES))
 
     items.sort(key=rank)  # stable: the order within a file, and of the other files, stays
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A local API of the fuzz run's own (tests/support/fuzz.py), one per fuzz file: the runs go in parallel."""
+    from tests.support.fuzz import fuzz_stack as start
+
+    with start(tmp_path_factory.mktemp("fuzz-stack") / "server.log") as stack:
+        yield stack

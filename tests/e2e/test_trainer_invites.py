@@ -119,6 +119,10 @@ def test_given_another_studio_then_its_key_cannot_use_the_code_and_its_trainers_
     assert _invite(local_api, studio, fitco_trainer).status == 404
     assert _api(local_api, studio["key"], studio["admin"]).post(
         f"/admin/clients/{studio['partnerId']}/trainers/{fitco_trainer}/invites", None).status == 404
+    # A lifetime out of range, or not a number, is refused naming it (the fuzz run's pinned client cannot say so)
+    for days in (0, 10_000, "soon"):
+        bad = _invite(local_api, studio, trainer_id, days=days)
+        assert bad.status == 400 and bad.json["details"][0]["field"] == "days", bad.json
     # The universal key finds the code's studio, and the account is made there
     made = _register(local_api, studio["universal"], code)
     assert made.status == 201 and made.data["user"]["clientId"] == studio["id"], made.json
