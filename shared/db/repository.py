@@ -6,7 +6,7 @@ and service errors that outlast botocore's retries become 503 `SERVICE_UNAVAILAB
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Iterator
@@ -342,13 +342,19 @@ class Repository:
 
 @dataclass
 class Action:
-    """One action of a TransactWriteItems call."""
+    """One action of a TransactWriteItems call; `failure` names what its condition failing means to the caller
+    (the domain maps it to an error), so a cancelled transaction is read action by action, not by position."""
     kind: str  # Put | Update | Delete | ConditionCheck
     key_or_item: Item
     expression: str | None = None
     condition: str | None = None
     names: dict[str, str] | None = None
     values: dict[str, Any] | None = None
+    failure: str = ""
+
+    def failing_as(self, failure: str) -> "Action":
+        """This action, its failed condition meaning `failure`."""
+        return replace(self, failure=failure)
 
     @classmethod
     def put(cls, item: Item, condition: str | None = None, **kw: Any) -> "Action":

@@ -228,10 +228,9 @@ _FAILURES = {  # what a failed condition of each kind of action means to the mem
 }
 
 
-def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError] | None = None,
-           attempts: int = 4) -> None:
-    """Run the transaction; the failed condition of an action of kind K becomes `failures[K]` (the first
-    in the dict's order wins). A transaction cancelled only by a conflict with another transaction on the
+def commit(actions: list[Action], failures: dict[str, AppError] | None = None, attempts: int = 4) -> None:
+    """Run the transaction; the failed condition of an action failing as K (`Action.failing_as`) becomes
+    `failures[K]` (the first in the dict's order wins). A transaction cancelled only by a conflict with another transaction on the
     same items is retried: once the other one has committed, the retry meets its condition instead (and
     answers USER_EXISTS or INVALID_VOUCHER, not 503). Throttling stays a 503 for the caller."""
     failures = failures or _FAILURES
@@ -240,8 +239,8 @@ def commit(actions: list[Action], kinds: list[str], failures: dict[str, AppError
             get_repository().transact(actions)
             return
         except TransactionFailed as failed:
-            failing = {kinds[i]: failed.old_items[i] if i < len(failed.old_items) else None
-                       for i, reason in enumerate(failed.reasons) if reason == "ConditionalCheckFailed"}
+            failing = {action.failure: old for action, reason, old in zip(actions, failed.reasons, failed.old_items)
+                       if reason == "ConditionalCheckFailed"}
             for kind, error in failures.items():
                 if kind in failing:
                     details = error.details
@@ -304,38 +303,31 @@ def register(caller: Caller, email: str, password: str, *, name: str | None = No
                          coach_id=coach["id"] if coach else None, partner_id=partner_id,
                          voucher_code=voucher["code"] if voucher else None,
                          role="trainer" if invite else "user")
-    actions = [Action.put(user, "attribute_not_exists(PK)"),
-               Action.put(email_claim_item(client_id, email, user_id), "attribute_not_exists(PK)")]
-    kinds = ["user", "email"]
+    actions = [Action.put(user, "attribute_not_exists(PK)").failing_as("user"),
+               Action.put(email_claim_item(client_id, email, user_id), "attribute_not_exists(PK)").failing_as("email")]
     failures = _FAILURES
     if invite:
         from shared.domain import trainer_invites
 
         user["trainerId"] = int(invite["trainerId"])
-        for action, kind in trainer_invites.redemption_actions(invite, user_id):
-            actions.append(action)
-            kinds.append(kind)
+        actions.extend(action.failing_as(kind) for action, kind in trainer_invites.redemption_actions(invite, user_id))
         failures = {"email": _FAILURES["email"], "invite": trainer_invites.refusal("used"),
                     "trainer_account": trainer_invites.refusal("already_linked"), **_FAILURES}
     if voucher:
-        actions.append(_voucher_redemption(voucher, client_id, user_id))
-        kinds.append("voucher")
-        for action, kind in partner_vouchers.redemption_actions(voucher):  # the partner's counters move with it
-            actions.append(action)
-            kinds.append(kind)
-    for action in partner_members.joining_actions(client_id, user):  # attribution to the partner, if any
-        actions.append(action)
-        kinds.append("user")
+        actions.append(_voucher_redemption(voucher, client_id, user_id).failing_as("voucher"))
+        # the partner's counters move with it
+        actions.extend(action.failing_as(kind) for action, kind in partner_vouchers.redemption_actions(voucher))
+    # attribution to the partner, if any
+    actions.extend(action.failing_as("user") for action in partner_members.joining_actions(client_id, user))
     if onboarding:
         actions.append(Action.delete(keys.onboarding(client_id, str(session_id)),
                                      "attribute_exists(PK) AND #ttl > :now", names={"#ttl": "ttl"},
-                                     values={":now": int(clock.now())}))
-        kinds.append("onboarding")
+                                     values={":now": int(clock.now())}).failing_as("onboarding"))
     if coach:
         actions.append(Action.update(keys.coach(client_id, coach["id"]), "ADD memberCount :one",
-                                     "attribute_exists(PK) AND active = :true", values={":one": 1, ":true": True}))
-        kinds.append("coach")
-    commit(actions, kinds, failures)
+                                     "attribute_exists(PK) AND active = :true",
+                                     values={":one": 1, ":true": True}).failing_as("coach"))
+    commit(actions, failures)
     partner = repo.get(keys.partner(client_id, partner_id)) if partner_id else None
     session = refresh_tokens.start(client_id, user_id, str(user["role"]))
     return {"user": user_view(user, coach, partner), **session, "client": clients.summary(client)}
@@ -348,9 +340,9 @@ def create_member(client_id: str, email: str, password: str, *, name: str, role:
     user = new_user_item(client_id, new_user_id(), email, passwords.hash_password(password), role=role, name=name,
                          partner_id=partner_id)
     attribution = partner_members.joining_actions(client_id, user)
-    commit([Action.put(user, "attribute_not_exists(PK)"),
-            Action.put(email_claim_item(client_id, email, user["id"]), "attribute_not_exists(PK)"), *attribution],
-           ["user", "email", *["user"] * len(attribution)])
+    commit([Action.put(user, "attribute_not_exists(PK)").failing_as("user"),
+            Action.put(email_claim_item(client_id, email, user["id"]), "attribute_not_exists(PK)").failing_as("email"),
+            *(action.failing_as("user") for action in attribution)])
     return user
 
 

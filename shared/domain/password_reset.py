@@ -121,11 +121,11 @@ def reset(caller: Caller, token: str, password: str) -> dict[str, Any]:
     client_id, user_id = str(pending["clientId"]), str(pending["userId"])
     commit([
         Action.delete(keys.password_reset(client_id, user_id, digest), "attribute_exists(PK) AND #ttl > :now",
-                      names={"#ttl": "ttl"}, values={":now": int(clock.now())}),
+                      names={"#ttl": "ttl"}, values={":now": int(clock.now())}).failing_as("token"),
         Action.update(keys.user(client_id, user_id), "SET passwordHash = :h, passwordChangedAt = :t, "
                       "updatedAt = :t", "attribute_exists(PK)",
-                      values={":h": passwords.hash_password(password), ":t": clock.iso()}),
-    ], ["token", "user"], {"token": _bad_token(), "user": _bad_token()})
+                      values={":h": passwords.hash_password(password), ":t": clock.iso()}).failing_as("user"),
+    ], {"token": _bad_token(), "user": _bad_token()})
     for other in repo.query(keys.user_pk(client_id, user_id), sk_prefix=keys.PASSWORD_RESET_PREFIX, consistent=True):
         repo.delete({"PK": other["PK"], "SK": other["SK"]})
     refresh_tokens.revoke_all(client_id, user_id)

@@ -8,8 +8,12 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Iterator
 
+import pytest
+
 from shared.db import keys
-from shared.db.repository import get_repository
+from shared.db.repository import Action, TransactionFailed, get_repository
+from shared.domain.accounts import commit
+from shared.errors import AppError
 from tests.support.http import Api, fresh_source_ip
 
 
@@ -69,3 +73,25 @@ def test_given_throttling_when_registering_then_503_at_once_without_retrying(api
     assert reply.status == 503 and reply.json["code"] == "SERVICE_UNAVAILABLE"
     assert calls[0] == 1
     assert _claim(demo, email) is None
+
+
+def test_given_the_failing_action_anywhere_in_the_transaction_then_its_own_failure_is_the_answer(local_api):
+    """Each action carries what its failed condition means (Action.failing_as): the answer does not depend on where
+    the action stands in the transaction, and an action that names no failure is not given another's."""
+    repo = get_repository()
+    taken = {"PK": f"TEST#{uuid.uuid4().hex}", "SK": "CLAIM"}
+    repo.put(taken)
+    for position in range(3):
+        # Given two free items and one taken claim at `position`
+        free = [{"PK": f"TEST#{uuid.uuid4().hex}", "SK": "FREE"} for _ in range(2)]
+        actions = [Action.put(item, "attribute_not_exists(PK)").failing_as("user") for item in free]
+        actions.insert(position, Action.put(taken, "attribute_not_exists(PK)").failing_as("email"))
+        # When the transaction runs, then the claim's own failure is the answer, and nothing was written
+        with pytest.raises(AppError) as refused:
+            commit(actions)
+        assert refused.value.code == "USER_EXISTS", position
+        assert all(repo.get(item, consistent=True) is None for item in free)
+    # An action whose failure is not named is not mistaken for another's: the cancellation itself is raised
+    with pytest.raises(TransactionFailed):
+        commit([Action.put({"PK": f"TEST#{uuid.uuid4().hex}", "SK": "FREE"}).failing_as("user"),
+                Action.put(taken, "attribute_not_exists(PK)")])
