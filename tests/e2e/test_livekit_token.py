@@ -121,7 +121,7 @@ def test_given_a_signed_in_member_then_the_identity_is_the_user_id_and_the_agent
     credential = tokens.verify(exchanged(api, data)["accessToken"], typ="agent")
     parent = tokens.verify(member["accessToken"])
     assert (credential["sub"], credential["cid"], credential["role"]) == (user, studio, "user")
-    assert set(credential["scope"]) == {"classes:read", "plans:read", "bookings:write"}
+    assert set(credential["scope"]) == {"classes:read", "plans:read", "bookings:write", "progress:write"}
     assert credential["iatMs"] == parent["iatMs"] and credential["exp"] <= parent["exp"]  # never outlives it
 
 
