@@ -468,12 +468,17 @@ def staff_classes(
     return ok({"items": [gc.class_view(c) for c in chunk], "pagination": pagination})
 
 
+def _for_own_trainer(staff: Staff, trainer_id: int, refusal: str) -> None:
+    """The trainer is the client's, and a trainer (not a studio admin) acts for themself only."""
+    gc.require_trainer(staff.client_id, trainer_id)
+    if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != trainer_id:
+        raise AppError("FORBIDDEN", refusal)
+
+
 @app.post(f"{API}/trainer/group-classes", status_code=201, response_model=Envelope.of(GroupClassDetail),
           responses=errors("NOT_FOUND"))
 def schedule_class(staff: Staff, body: ScheduleClassBody) -> dict[str, Any]:
-    gc.require_trainer(staff.client_id, body.trainerId)
-    if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != body.trainerId:
-        raise AppError("FORBIDDEN", "A trainer schedules their own classes only")
+    _for_own_trainer(staff, body.trainerId, "A trainer schedules their own classes only")
     try:
         ZoneInfo(body.timeZone)
     except (KeyError, ValueError):
@@ -517,9 +522,7 @@ def edit_class(staff: Staff, id: ClassId, body: EditClassBody) -> dict[str, Any]
           responses=errors("NOT_FOUND"))
 def create_programme(staff: Staff, body: NewProgrammeBody) -> dict[str, Any]:
     """Publish a programme template (version 1). A trainer publishes their own only."""
-    gc.require_trainer(staff.client_id, body.trainerId)
-    if staff.role == "trainer" and trainer_portal.trainer_of(staff.client_id, staff.user_id).id != body.trainerId:
-        raise AppError("FORBIDDEN", "A trainer publishes their own programmes only")
+    _for_own_trainer(staff, body.trainerId, "A trainer publishes their own programmes only")
     fields = body.template()
     made = programmes.create_programme(
         staff.client_id, trainer_id=body.trainerId, name=fields["name"], description=fields["description"],

@@ -640,17 +640,23 @@ def _set_capacity(client_id: str, class_id: int, capacity: int) -> None:
     raise TransactionConflict()
 
 
+def _open_class_place(client_id: str, item: dict[str, Any], user_id: str) -> dict[str, Any]:
+    """A member's place in a class staff act on: refused when the class is cancelled, 404 when there is none."""
+    if item["status"] == CLASS_CANCELLED:
+        raise _refused("CLASS_CANCELLED", "This class has been cancelled")
+    place = get_repository().get(keys.class_booking(client_id, int(item["id"]), user_id), consistent=True)
+    if place is None:
+        raise not_found("Class booking")
+    return place
+
+
 def promote(client_id: str, class_id: int, user_id: str, staff_id: str) -> dict[str, Any]:
     """A staff override: a waiting (or offered) member is booked now, out of order or after the cut-off, into
     a free place (a full class is CLASS_FULL: raise the capacity first). The place records who promoted it."""
     repo = get_repository()
     for _ in range(ATTEMPTS):
         item = settle_offers(client_id, get_class(client_id, class_id, consistent=True))
-        if item["status"] == CLASS_CANCELLED:
-            raise _refused("CLASS_CANCELLED", "This class has been cancelled")
-        place = repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True)
-        if place is None:
-            raise not_found("Class booking")
+        place = _open_class_place(client_id, item, user_id)
         if place["status"] == BOOKED:
             return place_view(item, place)
         if place["status"] not in (WAITLISTED, OFFERED):
@@ -690,11 +696,7 @@ def mark_attendance(client_id: str, class_id: int, user_id: str, outcome: str, s
     class has started). Staff may correct one into the other; asking for the state a place is in answers it."""
     repo = get_repository()
     item = get_class(client_id, class_id, consistent=True)
-    if item["status"] == CLASS_CANCELLED:
-        raise _refused("CLASS_CANCELLED", "This class has been cancelled")
-    place = repo.get(keys.class_booking(client_id, class_id, user_id), consistent=True)
-    if place is None:
-        raise not_found("Class booking")
+    place = _open_class_place(client_id, item, user_id)
     if place["status"] == outcome:
         return place_view(item, place)
     if place["status"] not in (BOOKED, ATTENDED, NO_SHOW):
